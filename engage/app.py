@@ -1,0 +1,111 @@
+"""The Starlette application: routes, middleware and shared resources."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator
+
+from asgi_csrf import asgi_csrf
+from sqlalchemy.exc import OperationalError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from engage import nlp_runtime
+from engage.db import make_engine, make_sessionmaker
+from engage.middleware import SecurityHeadersMiddleware, StaffMiddleware
+from engage.paths import resource_dir
+from engage.settings import Settings
+from engage.templating import render
+from engage.views import auth, public, staff
+from engage.worker import Worker, start_in_thread
+
+log = logging.getLogger(__name__)
+
+SESSION_MAX_AGE = 8 * 60 * 60  # a working day; staff sign in again after that
+
+
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.nlp = functools.partial(nlp_runtime.load, settings.spacy_model)
+        app.state.worker = Worker(app.state.sessions, app.state.nlp)
+        thread = stop = None
+        if settings.run_worker:
+            thread, stop = start_in_thread(app.state.worker)
+        try:
+            yield
+        finally:
+            if stop is not None and thread is not None:
+                stop.set()
+                app.state.worker.wake.set()
+                thread.join(timeout=30)
+            engine.dispose()
+
+    app = Starlette(
+        routes=[
+            *public.routes,
+            *auth.routes,
+            *staff.routes,
+            Mount("/static", StaticFiles(directory=str(resource_dir("static"))), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="engage_session",
+                max_age=SESSION_MAX_AGE,
+                same_site="lax",
+                https_only=settings.https_only,
+            ),
+            Middleware(StaffMiddleware),
+        ],
+        exception_handlers={HTTPException: http_error, OperationalError: database_down, 500: server_error},
+        lifespan=lifespan,
+    )
+    # Double-submit-cookie CSRF protection around everything: every POST, htmx ones included
+    # (htmx sends the token in the X-CSRFToken header, forms in a hidden field).
+    return asgi_csrf(
+        app,
+        signing_secret=settings.secret_key,
+        always_protect={"/staff/login"},
+        cookie_secure=settings.https_only,
+        cookie_samesite="Lax",
+    )
+
+
+TITLES = {400: "There is a problem", 403: "You cannot do that", 404: "Page not found", 405: "Page not found", 409: "That cannot be done now", 413: "That was too much to send"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    title = TITLES.get(exc.status_code, "Something went wrong")
+    return render(request, "error.html", {"title": title, "detail": exc.detail}, status_code=exc.status_code)
+
+
+async def database_down(request: Request, exc: Exception) -> Response:
+    log.error("database unavailable: %s", type(exc).__name__)
+    return render(
+        request, "error.html",
+        {"title": "Sorry, the service is unavailable", "detail": "Please try again in a few minutes. Nothing you sent has been lost if you saw a reference number."},
+        status_code=503,
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", {"title": "Sorry, there is a problem with the service", "detail": "Please try again later."}, status_code=500)

@@ -1,0 +1,222 @@
+"""The `engage` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from engage.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    from engage.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+@click.group()
+def main() -> None:
+    """Engage: community engagement and consultation for councils."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app."""
+    import uvicorn
+
+    from engage.app import create_app
+
+    uvicorn.run(create_app(_settings()), host=host, port=port, proxy_headers=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    from engage.paths import resource_dir
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resource_dir("migrations")))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Upgrade the schema (to the newest revision by default)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(_settings().database_url), revision)
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION (use "base" for empty)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(_settings().database_url), revision)
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo consultations, themed (safe to run again)."""
+    from engage.demo.loader import DEMO_LOGIN, load_demo
+
+    settings = _settings()
+    summary = load_demo(_sessions(settings), settings.spacy_model)
+    for line in summary:
+        click.echo(line)
+    click.echo(f"Demo staff login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "officer", "moderator", "coalition_member"]))
+@click.option("--name", default=None, help="Display name (defaults to one made from the email)")
+def create_user(email: str, role: str, name: str | None) -> None:
+    """Create a staff account. The password is read from a prompt or standard input."""
+    from engage.models import Role
+    from engage.services.errors import ValidationFailed
+    from engage.services.users import create_user as create
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    with _sessions(_settings())() as session:
+        try:
+            user = create(session, email, password, Role(role), name)
+        except ValidationFailed as exc:
+            raise click.ClickException("; ".join(exc.errors.values())) from exc
+    click.echo(f"Created {role} account {user.id}")
+
+
+@main.command("list")
+def list_consultations() -> None:
+    """List consultations: slug, status and number of responses."""
+    from engage.services import consultations
+
+    with _sessions(_settings())() as session:
+        for row in consultations.staff_list(session):
+            click.echo(f"{row.consultation.slug}\t{row.consultation.status.value}\t{row.responses}")
+
+
+def _consultation_id(session, slug: str) -> int:  # type: ignore[no-untyped-def]
+    from engage.services import consultations
+    from engage.services.errors import NotFound
+
+    try:
+        return consultations.get_by_slug(session, slug).id
+    except NotFound:
+        raise click.ClickException(f"No consultation with the slug {slug!r}") from None
+
+
+@main.command()
+@click.argument("slug")
+def theme(slug: str) -> None:
+    """Theme a consultation's free-text answers now, in this process."""
+    from engage import nlp_runtime
+    from engage.services import theming
+
+    settings = _settings()
+    sessions = _sessions(settings)
+    with sessions() as session:
+        cid = _consultation_id(session, slug)
+        job = theming.enqueue(session, cid, None)
+        job_id = job.id
+    with sessions() as session:
+        if not theming.claim(session, job_id, "cli"):
+            raise click.ClickException("A worker is already theming this consultation")
+    theming.run_job(sessions, job_id, nlp_runtime.load(settings.spacy_model))
+    from engage.models import JobStatus, ThemingJob
+
+    with sessions() as session:
+        done = session.get(ThemingJob, job_id)
+        assert done is not None
+        if done.status != JobStatus.DONE:
+            raise click.ClickException(f"Theming failed: {done.error}")
+    click.echo(f"Themed {slug}")
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output)")
+def export(slug: str, fmt: str, out: Path | None) -> None:
+    """Export a consultation's responses with personal data redacted."""
+    from engage import nlp_runtime
+    from engage.services import exports
+
+    settings = _settings()
+    with _sessions(settings)() as session:
+        cid = _consultation_id(session, slug)
+        data = exports.export_consultation(session, cid, redact=lambda texts: exports.redact_with(nlp_runtime.load(settings.spacy_model), texts))
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else exports.to_csv(data)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+def worker() -> None:
+    """Run a theming worker (several can share one PostgreSQL database)."""
+    from engage import nlp_runtime
+    from engage.worker import Worker
+
+    settings = _settings()
+    stop = threading.Event()
+    Worker(_sessions(settings), lambda: nlp_runtime.load(settings.spacy_model)).run_forever(stop)
+
+
+@main.command("theme-file")
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", required=True)
+@click.option("--id-column", default=None)
+@click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--themes-out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def theme_file(input_path: Path, text_column: str, id_column: str | None, codebook: Path | None, out: Path, themes_out: Path | None) -> None:
+    """Theme a CSV or JSONL file of comments (for analysts; no database)."""
+    from nlp.errors import InputError
+    from nlp.filemode import run_theme_file
+
+    try:
+        run_theme_file(
+            input_path, text_column=text_column, id_column=id_column, codebook_path=codebook,
+            out_path=out, themes_out=themes_out, model=_settings().spacy_model,
+        )
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def evaluate(ctx: click.Context) -> None:
+    """Evaluate the theming engine on labelled data; prints JSON."""
+    from nlp.evaluate import main as evaluate_main
+
+    sys.exit(evaluate_main(list(ctx.args)) or 0)
+
+
+if __name__ == "__main__":
+    main()

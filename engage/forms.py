@@ -1,0 +1,138 @@
+"""WTForms forms. Error messages follow the GOV.UK Design System's wording patterns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Form,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+
+from engage.labels import AGREEMENT_SCALE, AUDIENCE, KIND
+from engage.models import Audience, Question, QuestionKind
+
+MAX_ANSWER_CHARS = 10_000
+
+
+class LoginForm(Form):
+    email = EmailField("Email address", [DataRequired("Enter your email address")])
+    password = PasswordField("Password", [DataRequired("Enter your password")])
+
+
+class ConsultationForm(Form):
+    title = StringField(
+        "Title", [DataRequired("Enter a title"), Length(max=200, message="Title must be 200 characters or fewer")]
+    )
+    slug = StringField(
+        "Web address name",
+        [
+            Optional(),
+            Length(max=120),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                message="Web address name must only include lower case letters, numbers and hyphens",
+            ),
+        ],
+        description="Leave blank to make one from the title, for example review-rename-reclaim",
+    )
+    summary = TextAreaField(
+        "Summary",
+        [DataRequired("Enter a summary"), Length(max=600, message="Summary must be 600 characters or fewer")],
+        description="One or two sentences, shown in the list of consultations",
+    )
+    body = TextAreaField(
+        "Why we are asking",
+        [Optional(), Length(max=20_000)],
+        description="Explain what the consultation is about, who can take part and what happens next",
+    )
+    audiences = SelectMultipleField(
+        "Who is this consultation for?",
+        [DataRequired("Select who this consultation is for")],
+        choices=[(a.value, AUDIENCE[a]) for a in Audience],
+    )
+    opens_on = DateField("Opens on", [Optional()], description="For example, 2027-03-01")
+    closes_on = DateField("Closes on", [Optional()], description="For example, 2027-05-31")
+
+    def validate_closes_on(self, field: DateField) -> None:
+        if field.data and self.opens_on.data and field.data < self.opens_on.data:
+            raise ValidationError("Closing date must be the same as or after the opening date")
+
+
+class QuestionForm(Form):
+    text = TextAreaField(
+        "Question", [DataRequired("Enter the question"), Length(max=1000, message="Question must be 1000 characters or fewer")]
+    )
+    hint = StringField("Hint (optional)", [Optional(), Length(max=500)])
+    kind = RadioField(
+        "Type of answer",
+        choices=[(k.value, KIND[k]) for k in QuestionKind],
+        validators=[InputRequired("Select the type of answer")],
+    )
+    options = TextAreaField(
+        "Options (for choice questions)",
+        [Optional(), Length(max=5000)],
+        description="One option on each line",
+    )
+    required = BooleanField("People must answer this question")
+
+    def validate_options(self, field: TextAreaField) -> None:
+        if self.kind.data in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+            if len(self.option_list()) < 2:
+                raise ValidationError("Enter at least 2 options, one on each line")
+
+    def option_list(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for line in (self.options.data or "").splitlines():
+            if line.strip():
+                seen.setdefault(line.strip(), None)
+        return list(seen)
+
+
+def answer_field_name(question_id: int) -> str:
+    return f"q{question_id}"
+
+
+def response_form_class(questions: list[Question], audiences: list[str]) -> type[Form]:
+    """A form class for one consultation's questions, built when the form is shown."""
+
+    attrs: dict[str, Any] = {
+        "audience": RadioField(
+            "Which of these best describes you?",
+            choices=[(a, AUDIENCE[Audience(a)]) for a in audiences],
+            validators=[InputRequired("Select which of these best describes you")],
+        )
+    }
+    for q in questions:
+        name = answer_field_name(q.id)
+        label = q.text if q.required else f"{q.text} (optional)"
+        if q.kind == QuestionKind.FREE_TEXT:
+            validators: list[Any] = [
+                DataRequired("Enter your answer") if q.required else Optional(),
+                Length(max=MAX_ANSWER_CHARS, message=f"Your answer must be {MAX_ANSWER_CHARS:,} characters or fewer"),
+            ]
+            attrs[name] = TextAreaField(label, validators, description=q.hint)
+        elif q.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.AGREEMENT):
+            options = AGREEMENT_SCALE if q.kind == QuestionKind.AGREEMENT else q.options
+            attrs[name] = RadioField(
+                label,
+                choices=[(o, o) for o in options],
+                validators=[InputRequired("Select an answer") if q.required else Optional()],
+                description=q.hint,
+            )
+        else:
+            attrs[name] = SelectMultipleField(
+                label,
+                choices=[(o, o) for o in q.options],
+                validators=[DataRequired("Select at least one answer") if q.required else Optional()],
+                description=q.hint,
+            )
+    return type("ResponseForm", (Form,), attrs)

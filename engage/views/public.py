@@ -1,0 +1,130 @@
+"""Public pages: consultations, the response form and published results."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from engage.forms import answer_field_name, response_form_class
+from engage.models import Audience, Consultation, QuestionKind, Status
+from engage.services import consultations, responses, theming
+from engage.services.errors import Conflict
+from engage.templating import render
+from engage.views.common import call, read_form, see_other
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+async def home(request: Request) -> Response:
+    open_now, published = await call(request, consultations.public_list)
+    return render(request, "public/home.html", {"open_now": open_now, "published": published})
+
+
+async def consultation(request: Request) -> Response:
+    c = await call(request, consultations.get_public, request.path_params["slug"])
+    return render(request, "public/consultation.html", {"c": c})
+
+
+def _form_for(c: Consultation, formdata=None):  # type: ignore[no-untyped-def]
+    return response_form_class(list(c.questions), c.audiences)(formdata)
+
+
+def _answers(c: Consultation, form) -> dict[int, object]:  # type: ignore[no-untyped-def]
+    return {q.id: form[answer_field_name(q.id)].data for q in c.questions}
+
+
+def _summary(c: Consultation, form) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """The rows of "Check your answers"."""
+    rows = []
+    for q in c.questions:
+        value = form[answer_field_name(q.id)].data
+        if q.kind == QuestionKind.MULTIPLE_CHOICE:
+            shown: object = list(value or [])
+        else:
+            shown = value or ""
+        rows.append({"question": q, "field": answer_field_name(q.id), "value": shown})
+    return rows
+
+
+async def respond(request: Request) -> Response:
+    """The response form, GOV.UK style: answer → check your answers → submit.
+
+    Nothing is stored until the resident submits from "Check your answers"; the answers
+    travel in the form itself, so the journey works without JavaScript or server state.
+    """
+    c = await call(request, consultations.get_public, request.path_params["slug"])
+    if c.status != Status.OPEN:
+        return render(request, "public/closed.html", {"c": c}, status_code=409 if request.method == "POST" else 200)
+
+    if request.method == "GET":
+        return render(
+            request, "public/respond.html",
+            {"c": c, "form": _form_for(c), "idempotency_key": responses.new_idempotency_key()},
+        )
+
+    data = await read_form(request)
+    key = str(data.get("idempotency_key", ""))
+    if not _KEY.match(key):
+        key = responses.new_idempotency_key()
+    action = data.get("action", "check")
+    form = _form_for(c, data)
+    if action == "change" or not form.validate():
+        return render(
+            request, "public/respond.html", {"c": c, "form": form, "idempotency_key": key},
+            status_code=200 if action == "change" else 400,
+        )
+    if action != "submit":
+        return render(
+            request, "public/check.html",
+            {"c": c, "form": form, "rows": _summary(c, form), "idempotency_key": key},
+        )
+    try:
+        receipt = await call(
+            request, responses.submit, c,
+            audience=Audience(form["audience"].data), answers=_answers(c, form), idempotency_key=key,
+        )
+    except Conflict:
+        return render(request, "public/closed.html", {"c": c}, status_code=409)
+    # The reference goes in the session, not the URL: it identifies someone's response.
+    request.session["receipt"] = {"slug": c.slug, "reference": receipt.reference}
+    return see_other(request.url_for("received", slug=c.slug))
+
+
+async def received(request: Request) -> Response:
+    receipt = request.session.get("receipt") or {}
+    slug = request.path_params["slug"]
+    if receipt.get("slug") != slug:
+        return RedirectResponse(request.url_for("consultation", slug=slug), status_code=303)
+    c = await call(request, consultations.get_public, slug)
+    return render(request, "public/received.html", {"c": c, "reference": receipt["reference"]})
+
+
+async def results(request: Request) -> Response:
+    def load(db, slug):  # type: ignore[no-untyped-def]
+        c = consultations.get_public(db, slug)
+        if c.status != Status.PUBLISHED:
+            return c, None, None
+        return c, theming.question_themes(db, c), theming.choice_tallies(db, c)
+
+    c, themes, tallies = await call(request, load, request.path_params["slug"])
+    if themes is None:
+        raise HTTPException(404, "The results of this consultation have not been published yet")
+    return render(request, "public/results.html", {"c": c, "questions": themes, "tallies": tallies})
+
+
+async def accessibility(request: Request) -> Response:
+    return render(request, "public/accessibility.html")
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/accessibility", accessibility, name="accessibility"),
+    Route("/consultations/{slug:str}", consultation, name="consultation"),
+    Route("/consultations/{slug:str}/respond", respond, methods=["GET", "POST"], name="respond"),
+    Route("/consultations/{slug:str}/received", received, name="received"),
+    Route("/consultations/{slug:str}/results", results, name="results"),
+]

@@ -1,0 +1,172 @@
+"""Redaction of personal data: combine regex detectors with spaCy NER and name cue patterns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from nlp import patterns
+from nlp.patterns import Span
+
+LABELS = ("EMAIL", "URL", "HANDLE", "PHONE", "POSTCODE", "ADDRESS", "NAME")
+# Lower number wins when spans overlap.
+PRIORITY = {"EMAIL": 0, "URL": 1, "HANDLE": 2, "PHONE": 3, "POSTCODE": 4, "ADDRESS": 5, "NAME": 6}
+
+# Capitalised words that are not names even when a cue precedes them.
+NOT_NAME = {
+    w.lower()
+    for w in ["I", "I'm", "Im", "I've", "Ive", "Id", "I'd", "The", "A", "An", "This", "That", "These", "Those", "It", "Its", "We", "They", "He", "She", "You", "Your", "My", "Our", "Their", "His", "Her", "Him", "Them", "Me", "Us", "And", "Or", "But", "If", "So", "Not", "No", "Yes", "Very", "Really", "Just", "Also", "Still", "Now", "Then", "There", "Here", "When", "Where", "What", "Who", "Why", "How", "Which", "All", "Any", "Some", "Every", "Each", "Many", "Much", "More", "Most", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Today", "Tomorrow", "Yesterday", "Morning", "Evening", "Council", "Councils", "Councillor", "Street", "Road", "Avenue", "Lane", "Close", "Park", "Centre", "Center", "Hospital", "School", "Surgery", "Ward", "Team", "Department", "Service", "Services", "Office", "Church", "Mosque", "Temple", "Synagogue", "Library", "NHS", "GP", "A&E", "Police", "Government", "Minister", "Mayor", "Borough", "City", "Town", "Village", "Estate", "Station", "British", "English", "Scottish", "Welsh", "Irish", "European", "African", "Caribbean", "Asian", "Indian", "Pakistani", "Bangladeshi", "Somali", "Turkish", "Polish", "Romanian", "Jewish", "Muslim", "Christian", "Hindu", "Sikh", "Black", "White", "Concerned", "Worried", "Happy", "Sad", "Sorry", "Disabled", "Pregnant", "Retired", "Unemployed", "Homeless", "Old", "Young", "Thanks", "Thank", "Regards", "Cheers", "Best", "Kind", "Dear", "Hi", "Hello", "Please", "Sincerely", "Yours", "Love", "Sir", "Madam", "Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Mum", "Dad", "Nan", "Gran", "Grandad", "Grandma", "Son", "Daughter", "Husband", "Wife", "Agree", "Disagree", "Support", "Oppose", "Against", "Sure", "Not", "Fine", "Good", "Great", "Well", "Ok", "Okay", "Totally", "Fully", "Absolutely", "Definitely", "Strongly", "Resident", "Residents", "Neighbour", "Neighbours", "Parent", "Parents", "Carer", "Everyone", "Everybody", "Anyone", "Nobody", "Someone", "Somebody", "Nothing", "Something", "Anything", "Everything", "Covid", "Brexit", "Labour", "Tory", "Tories", "Conservative", "Conservatives", "Liberal", "Green", "Greens", "Reform", "UK"]
+}
+
+_NAME_TOKEN_RE = re.compile(patterns.NAME_WORD)
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trim leading/trailing words of a candidate that are not name-like; None if nothing is left."""
+    words = [(m.start() + start, m.end() + start, m.group(0)) for m in re.finditer(r"\S+", text[start:end])]
+
+    def ok(w: str) -> bool:
+        w = w.strip(".,;:!?\"'()[]")
+        if not w or w.lower() in NOT_NAME:
+            return False
+        if not w[0].isupper():
+            return False
+        if len(w) > 1 and w.isupper() and not w.endswith("."):
+            return False  # acronyms: NHS, GP
+        return any(c.isalpha() for c in w)
+
+    while words and not ok(words[0][2]):
+        words.pop(0)
+    while words and not ok(words[-1][2]):
+        words.pop()
+    if not words:
+        return None
+    s, e = words[0][0], words[-1][1]
+    while e > s and text[e - 1] in ".,;:!?\"')]":
+        e -= 1
+    # a single capital letter on its own is not a name
+    if e - s <= 1:
+        return None
+    # "Street Name" words inside a span: cut at the first NOT_NAME word
+    inner = [(a, b, w) for a, b, w in words if a < e]
+    for i, (a, _b, w) in enumerate(inner):
+        if i > 0 and not ok(w):
+            e = inner[i - 1][1]
+            while e > s and text[e - 1] in ".,;:!?\"')]":
+                e -= 1
+            break
+    return (s, e) if e - s > 1 else None
+
+
+def pattern_spans(text: str) -> list[Span]:
+    """Regex detectors for everything but names."""
+    spans: list[Span] = []
+    spans.extend(patterns.find_emails(text))
+    spans.extend(patterns.find_urls(text))
+    spans.extend(patterns.find_handles(text))
+    spans.extend(patterns.find_phones(text))
+    spans.extend(patterns.find_postcodes(text))
+    spans.extend(patterns.find_addresses(text))
+    return spans
+
+
+def name_cue_spans(text: str) -> list[Span]:
+    """Names found by titles ("Mrs Okafor"), cues ("my son Kwame", "my name is ...") and sign-offs."""
+    spans: list[Span] = []
+    for rx in (patterns.TITLE_RE, patterns.CUE_RE):
+        for m in rx.finditer(text):
+            t = _trim_name(text, m.start("n"), m.end("n"))
+            if t:
+                spans.append((t[0], t[1], "NAME"))
+    for m in patterns.SIGNOFF_RE.finditer(text):
+        g = "n" if m.group("n") else "n2"
+        if m.group(g):
+            t = _trim_name(text, m.start(g), m.end(g))
+            if t:
+                spans.append((t[0], t[1], "NAME"))
+    return spans
+
+
+_TITLES = {
+    "mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "cllr",
+    "councillor", "rev", "father", "sister", "imam", "rabbi", "pastor", "aunty", "auntie", "uncle",
+    "nurse", "officer", "pc", "sgt", "mum", "dad", "nan", "gran", "grandad", "grandma",
+}
+_OBJECT_WORDS = {"me", "us", "them", "him", "her", "it", "the", "a", "an", "to", "your", "our", "my", "this", "that", "all"}
+_SENT_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
+
+
+def ner_name_spans(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Span]:
+    spans: list[Span] = []
+    for s, e, label in ents:
+        if label != "PERSON":
+            continue
+        # keep only what follows a title inside the entity ("Call Mrs Aylin Yilmaz")
+        words = list(re.finditer(r"\S+", text[s:e]))
+        for w in reversed(words[:-1]):
+            if w.group(0).rstrip(".").lower() in _TITLES:
+                s = s + w.end()
+                break
+        t = _trim_name(text, s, e)
+        if not t:
+            continue
+        # "Email me ...", "Ask the council ...": a lone capitalised verb at a sentence start
+        if " " not in text[t[0] : t[1]] and _SENT_START.search(text[: t[0]]):
+            nxt = re.match(r"\s+([A-Za-z']+)", text[t[1] :])
+            if nxt and nxt.group(1).lower() in _OBJECT_WORDS:
+                continue
+        spans.append((t[0], t[1], "NAME"))
+    return spans
+
+
+def extend_coordinated(text: str, spans: list[Span]) -> list[Span]:
+    """"Kwame and Ama", "Ayse, Mehmet and Zeynep": capitalised words coordinated with a found name."""
+    extra: list[Span] = []
+    names = [sp for sp in spans if sp[2] == "NAME"]
+    coord = re.compile(rf"(?:\s*,\s*|\s+(?:and|&|or)\s+|\s*/\s*)(?P<n>{patterns.NAME_WORD}(?:\s+{patterns.NAME_WORD})?)")
+    for _s, e, _l in names:
+        pos = e
+        while True:
+            m = coord.match(text, pos)
+            if not m:
+                break
+            t = _trim_name(text, m.start("n"), m.end("n"))
+            if not t or t[0] != m.start("n"):
+                break
+            extra.append((t[0], t[1], "NAME"))
+            pos = t[1]
+    return extra
+
+
+def resolve(spans: Sequence[Span]) -> list[Span]:
+    """Remove overlaps: higher priority first, then longer spans; merge touching NAME spans."""
+    ordered = sorted(set(spans), key=lambda sp: (PRIORITY[sp[2]], -(sp[1] - sp[0]), sp[0]))
+    taken: list[Span] = []
+    for sp in ordered:
+        if sp[1] <= sp[0]:
+            continue
+        if any(sp[0] < t[1] and t[0] < sp[1] for t in taken):
+            # a NAME overlapping a higher-priority span: keep the part before it, if any
+            continue
+        taken.append(sp)
+    taken.sort()
+    return taken
+
+
+def apply(text: str, spans: Sequence[Span]) -> str:
+    out: list[str] = []
+    pos = 0
+    for s, e, label in spans:
+        out.append(text[pos:s])
+        out.append(f"[{label}]")
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def find_all(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> list[Span]:
+    spans = pattern_spans(text)
+    spans.extend(name_cue_spans(text))
+    spans.extend(ner_name_spans(text, ents))
+    spans.extend(extend_coordinated(text, spans))
+    return resolve(spans)
