@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Scope, Send
 
 from engage import nlp_runtime
 from engage.db import make_engine, make_sessionmaker
@@ -86,7 +86,24 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         always_protect={"/staff/login"},
         cookie_secure=settings.https_only,
         cookie_samesite="Lax",
+        send_csrf_failed=csrf_failed,
     )
+
+
+async def csrf_failed(scope: Scope, send: Send, message_id: object) -> None:
+    # Usually an old tab or an expired cookie, rarely an attack: say what to do next.
+    log.warning("CSRF check failed on %s", scope.get("path"))
+    request = Request({**scope, "staff": None, "session": {}})
+    response = render(
+        request, "error.html",
+        {"title": "Your form could not be sent", "detail": "The page had expired. Go back, reload the page and try again. Nothing you typed has been saved."},
+        status_code=403,
+    )
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
 
 
 TITLES = {400: "There is a problem", 403: "You cannot do that", 404: "Page not found", 405: "Page not found", 409: "That cannot be done now", 413: "That was too much to send"}

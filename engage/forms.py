@@ -11,6 +11,7 @@ from wtforms import (
     Form,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -57,7 +58,7 @@ class ConsultationForm(Form):
     audiences = SelectMultipleField(
         "Who is this consultation for?",
         [DataRequired("Select who this consultation is for")],
-        choices=[(a.value, AUDIENCE[a]) for a in Audience],
+        choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
     )
     opens_on = DateField("Opens on", [Optional()], description="For example, 2027-03-01")
     closes_on = DateField("Closes on", [Optional()], description="For example, 2027-05-31")
@@ -74,7 +75,7 @@ class QuestionForm(Form):
     hint = StringField("Hint (optional)", [Optional(), Length(max=500)])
     kind = RadioField(
         "Type of answer",
-        choices=[(k.value, KIND[k]) for k in QuestionKind],
+        choices=[SelectChoice(k.value, KIND[k]) for k in QuestionKind],
         validators=[InputRequired("Select the type of answer")],
     )
     options = TextAreaField(
@@ -107,7 +108,7 @@ def response_form_class(questions: list[Question], audiences: list[str]) -> type
     attrs: dict[str, Any] = {
         "audience": RadioField(
             "Which of these best describes you?",
-            choices=[(a, AUDIENCE[Audience(a)]) for a in audiences],
+            choices=[SelectChoice(a, AUDIENCE[Audience(a)]) for a in audiences],
             validators=[InputRequired("Select which of these best describes you")],
         )
     }
@@ -124,14 +125,14 @@ def response_form_class(questions: list[Question], audiences: list[str]) -> type
             options = AGREEMENT_SCALE if q.kind == QuestionKind.AGREEMENT else q.options
             attrs[name] = RadioField(
                 label,
-                choices=[(o, o) for o in options],
+                choices=[SelectChoice(o, o) for o in options],
                 validators=[InputRequired("Select an answer") if q.required else Optional()],
                 description=q.hint,
             )
         else:
             attrs[name] = SelectMultipleField(
                 label,
-                choices=[(o, o) for o in q.options],
+                choices=[SelectChoice(o, o) for o in q.options],
                 validators=[DataRequired("Select at least one answer") if q.required else Optional()],
                 description=q.hint,
             )

@@ -1,11 +1,11 @@
-"""Jinja2 templates (with jinja2-fragments so one template can serve a page or a fragment)."""
+"""Jinja2 templates. Fragments for htmx are `_name.html` templates that pages include."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.templating import Jinja2Templates
 from starlette.requests import Request
 
 from engage import labels
@@ -40,7 +40,7 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%"
 
 
-templates = Jinja2Blocks(directory=str(resource_dir("templates")), context_processors=[_context])
+templates = Jinja2Templates(directory=str(resource_dir("templates")), context_processors=[_context])
 templates.env.filters["date"] = _date
 templates.env.filters["datetime"] = _datetime
 templates.env.globals["percent"] = _percent

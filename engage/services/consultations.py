@@ -98,18 +98,17 @@ def _unique_slug(db: Session, wanted: str, own_id: int | None) -> str:
 
 def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int | None = None) -> Consultation:
     """Create a consultation (when consultation_id is None) or update its details."""
-    if consultation_id is None:
-        consultation = Consultation(status=Status.DRAFT)
-        db.add(consultation)
-        explicit_slug = data.get("slug") or data["title"]
-    else:
-        consultation = get(db, consultation_id)
-        explicit_slug = data.get("slug") or consultation.slug
     if data.get("slug") and db.scalar(
         select(Consultation.id).where(Consultation.slug == data["slug"], Consultation.id != consultation_id)
     ):
         raise ValidationFailed({"slug": "Another consultation already uses this web address name"})
-    consultation.slug = _unique_slug(db, explicit_slug, consultation_id)
+    if consultation_id is None:
+        slug = _unique_slug(db, data.get("slug") or data["title"], None)
+        consultation = Consultation(status=Status.DRAFT, slug=slug)
+        db.add(consultation)
+    else:
+        consultation = get(db, consultation_id)
+        consultation.slug = _unique_slug(db, data.get("slug") or consultation.slug, consultation_id)
     consultation.title = data["title"].strip()
     consultation.summary = data["summary"].strip()
     consultation.body = (data.get("body") or "").strip()

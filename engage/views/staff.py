@@ -79,7 +79,7 @@ async def _overview(request: Request, question_form: QuestionForm | None = None,
     }
     if is_htmx(request):
         # Only the question list changes: send just that part of the page.
-        return render(request, "staff/consultation.html", context, block_name="questions", status_code=status_code)
+        return render(request, "staff/_questions.html", context, status_code=status_code)
     return render(request, "staff/consultation.html", context, status_code=status_code)
 
 
@@ -171,7 +171,7 @@ async def theming_page(request: Request) -> Response:
     c, job, count = await call(request, load)
     context = {"c": c, "job": job, "count": count}
     if is_htmx(request):
-        return render(request, "staff/theming.html", context, block_name="job")
+        return render(request, "staff/_job.html", context)
     return render(request, "staff/theming.html", context)
 
 
@@ -200,7 +200,7 @@ async def theme(request: Request) -> Response:
         raise HTTPException(404, "We could not find that theme")
     context = {"d": detail, "c": c}
     if is_htmx(request):
-        return render(request, "staff/theme.html", context, block_name="comments")
+        return render(request, "staff/_theme_comments.html", context)
     return render(request, "staff/theme.html", context)
 
 

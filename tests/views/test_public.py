@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from engage.models import Answer, Response
+from tests.conftest import csrf_from
+from tests.factories import make_consultation, make_response, make_theme
+
+
+def _form(client, c):  # type: ignore[no-untyped-def]
+    page = client.get(f"/consultations/{c.slug}/respond")
+    assert page.status_code == 200
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    return csrf_from(page.text), key
+
+
+def _answers(c, token, key, **extra):  # type: ignore[no-untyped-def]
+    agree, why, how = c.questions
+    data = {
+        "csrftoken": token, "idempotency_key": key, "audience": "resident",
+        f"q{agree.id}": "Agree", f"q{why.id}": "Beckwith Road honours a slave trader; rename it after Olive Morris.",
+        f"q{how.id}": ["Workshops", "Schools"],
+    }
+    data.update(extra)
+    return data
+
+
+def test_home_lists_open_and_published_consultations(client, db):
+    open_c = make_consultation(db, status="open", title="Review, Rename, Reclaim")
+    make_consultation(db, status="draft", title="Secret draft")
+    published = make_consultation(db, status="published", title="Listening to parents")
+    page = client.get("/")
+    assert open_c.title in page.text
+    assert f"/consultations/{published.slug}/results" in page.text
+    assert "Secret draft" not in page.text
+
+
+def test_draft_consultation_is_not_public(client, db):
+    c = make_consultation(db, status="draft")
+    assert client.get(f"/consultations/{c.slug}").status_code == 404
+
+
+def test_consultation_page_has_start_button(client, db):
+    c = make_consultation(db)
+    page = client.get(f"/consultations/{c.slug}")
+    assert f'href="/consultations/{c.slug}/respond"' in page.text
+
+
+def test_missing_answers_show_error_summary_linked_to_fields(client, db):
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    r = client.post(f"/consultations/{c.slug}/respond", data={"csrftoken": token, "idempotency_key": key})
+    assert r.status_code == 400
+    assert "There is a problem" in r.text
+    agree, why, _ = c.questions
+    assert 'href="#audience-0"' in r.text  # radios: the link goes to the first option
+    assert f'href="#q{agree.id}-0"' in r.text
+    assert f'href="#q{why.id}"' in r.text and f'id="q{why.id}"' in r.text
+    assert "<title>Error: " in r.text
+    assert client.app.state.sessions is not None
+
+
+def test_check_answers_then_submit_stores_response_once(client, db, sessions):
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    check = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key))
+    assert check.status_code == 200
+    assert "Check your answers" in check.text
+    assert "Olive Morris" in check.text
+    with sessions() as s:
+        assert s.scalar(select(func.count(Response.id))) == 0  # nothing saved before "Accept and send"
+
+    submit = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="submit"))
+    assert submit.status_code == 200
+    assert "Response received" in submit.text
+    reference = re.search(r'data-testid="reference">([A-Z0-9-]+)<', submit.text).group(1)
+    assert "/received" in str(submit.url) and reference not in str(submit.url)
+
+    # A double click or a browser retry sends the same form again.
+    again = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="submit"))
+    assert reference in again.text
+    with sessions() as s:
+        assert s.scalar(select(func.count(Response.id))) == 1
+        stored = s.scalars(select(Response)).one()
+        assert stored.reference == reference and stored.channel == "online"
+        texts = sorted((a.text or "", a.choices) for a in s.scalars(select(Answer)))
+        assert ("", ["Workshops", "Schools"]) in texts
+
+
+def test_change_answers_keeps_what_was_typed(client, db):
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    r = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="change"))
+    assert r.status_code == 200
+    assert "Olive Morris" in r.text and 'value="Agree" checked' in r.text
+
+
+def test_invalid_choice_is_rejected(client, db):
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    agree = c.questions[0]
+    r = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, **{f"q{agree.id}": "<script>"}))
+    assert r.status_code == 400
+
+
+def test_answers_are_escaped(client, db):
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    why = c.questions[1]
+    r = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, **{f"q{why.id}": "<script>alert(1)</script>"}))
+    assert "<script>alert(1)</script>" not in r.text
+    assert "&lt;script&gt;" in r.text
+
+
+def test_closed_consultation_takes_no_responses(client, db, sessions):
+    c = make_consultation(db, status="closed")
+    page = client.get(f"/consultations/{c.slug}/respond")
+    assert "not open" in page.text
+    token = csrf_from(client.get("/").text) if 'name="csrftoken"' in client.get("/").text else csrf_from(page.text) if 'csrftoken' in page.text else None
+    data = {"action": "submit", "audience": "resident", "idempotency_key": "x" * 32}
+    if token:
+        data["csrftoken"] = token
+    r = client.post(f"/consultations/{c.slug}/respond", data=data)
+    assert r.status_code in (403, 409)
+    with sessions() as s:
+        assert s.scalar(select(func.count(Response.id))) == 0
+
+
+def test_post_without_csrf_token_is_refused(client, db):
+    c = make_consultation(db)
+    _form(client, c)  # sets the CSRF cookie
+    r = client.post(f"/consultations/{c.slug}/respond", data={"action": "submit"})
+    assert r.status_code == 403
+
+
+def test_received_without_submission_redirects(client, db):
+    c = make_consultation(db)
+    r = client.get(f"/consultations/{c.slug}/received")
+    assert str(r.url).endswith(f"/consultations/{c.slug}")
+
+
+def test_results_only_when_published(client, db):
+    c = make_consultation(db, status="closed")
+    assert client.get(f"/consultations/{c.slug}/results").status_code == 404
+
+
+def test_results_show_themes_counts_quotes_and_response(client, db):
+    c = make_consultation(db, status="published")
+    why = c.questions[1]
+    responses = [make_response(db, c, {why.id: f"Comment {i}"}) for i in range(3)]
+    from sqlalchemy.orm import selectinload
+
+    answers = [a for r in db.scalars(select(Response).options(selectinload(Response.answers))) for a in r.answers]
+    for a in answers:
+        a.redacted = a.text
+    db.commit()
+    make_theme(
+        db, why, answers=answers[:2], name="Names honour slave traders",
+        quotes=["Beckwith made his money from enslaved people"], response_text="We will rename Beckwith Road by March 2027.",
+    )
+    page = client.get(f"/consultations/{c.slug}/results")
+    assert page.status_code == 200
+    assert "Names honour slave traders" in page.text
+    assert "2 people" in page.text and "67%" in page.text
+    assert "We will rename Beckwith Road by March 2027." in page.text
+    assert "Beckwith made his money" in page.text
+    assert len(responses) == 3
+
+
+def test_security_headers(client):
+    r = client.get("/")
+    assert "unsafe-inline" not in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_accessibility_statement(client):
+    assert "Accessibility statement" in client.get("/accessibility").text
