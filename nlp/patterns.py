@@ -93,8 +93,6 @@ def _valid_phone(s: str) -> bool:
         digits = "0" + digits[4:]
     elif digits.startswith("44"):
         digits = "0" + digits[2:]
-    if digits.startswith("00"):
-        digits = digits[1:]
     # "+44 (0) 20 ..." leaves a doubled zero
     if digits.startswith("00"):
         digits = digits[1:]
@@ -110,20 +108,18 @@ def find_emails(text: str) -> Iterator[Span]:
         yield m.start(), m.end(), "EMAIL"
     for m in EMAIL_RE.finditer(text):
         s = m.group(0)
-        if "@" not in s and not (_OBFUSCATED_AT.search(s) and ("." in s or _OBFUSCATED_DOT.search(s))):
+        if "@" in s or any(a <= m.start() < b or a < m.end() <= b for a, b in seen):
+            if "@" in s and not any(a <= m.start() < b or a < m.end() <= b for a, b in seen):
+                yield m.start(), m.end(), "EMAIL"  # "name @ gmail.com" with spaces
             continue
-        if "@" not in s and not _OBFUSCATED_DOT.search(s) and not re.search(r"\.(com|uk|net|org)", s):
+        bracketed = re.search(r"\(at\)|\[at\]", s, re.IGNORECASE)
+        # "name at gmail dot com": only with a known mail provider or a spelt-out "dot"
+        if not bracketed and (
+            not (_MAIL_PROVIDER.search(s) or _OBFUSCATED_DOT.search(s)) or re.search(r"\sat\s+www", s, re.IGNORECASE)
+        ):
             continue
-        if "@" not in s and not re.search(r"\(at\)|\[at\]", s, re.IGNORECASE):
-            # "name at gmail dot com": only with a known mail provider or a spelt-out "dot"
-            if not (_MAIL_PROVIDER.search(s) or _OBFUSCATED_DOT.search(s)) or re.search(r"\sat\s+www", s, re.IGNORECASE):
-                continue
-        if "@" not in s:
-            # obfuscated "name at gmail dot com": the local part must be a single token
-            local = re.split(r"\s?(?:\(at\)|\[at\]|\sat\s)\s?", s, maxsplit=1, flags=re.IGNORECASE)[0]
-            if " " in local.strip():
-                continue
-        if any(a <= m.start() < b or a < m.end() <= b for a, b in seen):
+        local = re.split(r"\s?(?:\(at\)|\[at\]|\sat\s)\s?", s, maxsplit=1, flags=re.IGNORECASE)[0]
+        if " " in local.strip():
             continue
         yield m.start(), m.end(), "EMAIL"
 
@@ -153,8 +149,7 @@ def find_phones(text: str) -> Iterator[Span]:
     for m in PHONE_CAND_RE.finditer(text):
         s, e = m.span()
         cand = text[s:e]
-        # trailing separators are not part of the number
-        while cand and not cand[-1].isdigit():
+        while cand and not cand[-1].isdigit():  # trailing separators are not part of the number
             cand = cand[:-1]
             e -= 1
         if _valid_phone(cand):
@@ -163,11 +158,6 @@ def find_phones(text: str) -> Iterator[Span]:
 
 def find_postcodes(text: str) -> Iterator[Span]:
     for m in POSTCODE_RE.finditer(text):
-        s = m.group(0)
-        # lower-case matches must still look like a postcode (digit in both halves): they do by
-        # construction; reject plain words such as "ah1 1aa"? keep: any match is a postcode shape.
-        if s.islower() and " " not in s and len(s) < 6:
-            continue
         yield m.start(), m.end(), "POSTCODE"
 
 
@@ -199,14 +189,22 @@ _REL = (
     r"grandpa|grandfather|boyfriend|girlfriend|child|kid|landlord|landlady|uncle|aunt|auntie|cousin|"
     r"colleague|boss|teacher|social worker|gp|doctor|nurse|niece|nephew|fiancée?|stepson|stepdaughter|"
     r"stepdad|stepmum|baby|toddler|lodger|tenant|childminder|key worker|support worker|health visitor|"
-    r"midwife|councillor|mp|manager|caseworker|case worker|housing officer|officer"
+    r"midwife|councillor|mp|manager|caseworker|case worker|housing officer|officer|caretaker|"
+    r"lollipop lady|lollipop man|youth worker|cleaner|warden|receptionist|postman|postwoman|"
+    r"imam|vicar|priest|rabbi|pastor|coach|tutor|mentor|interpreter|translator|advocate|"
+    r"mate|mates|pal|buddy|bestie|bf|gf|hubby|flatmate|housemate"
+)
+_STRONG_CUES = (
+    r"my name is|my name's|name is|i am called|i'm called|called|named|known as|signed|regards|"
+    r"kind regards|best wishes|yours sincerely|yours faithfully|sincerely|dear|"
+    rf"(?:my|our|his|her|their|the)\s+(?:\w+\s+)?(?:{_REL})(?:\s*,)?(?:\s+(?:called|named|is))?"
+)
+_WEAK_CUES = (
+    r"i am|i'm|im|thanks|thank you|many thanks|cheers|yours|ask for|ask|spoke to|speak to|speaking to|"
+    r"talked to|talk to|told|tell|contact|call|ring|email|hi|hello|with|me and|and"
 )
 CUE_RE = re.compile(
-    r"(?i:\b(?:my name is|my name's|name is|i am called|i'm called|i am|i'm|called|named|"
-    r"known as|signed|regards|thanks|thank you|many thanks|cheers|best wishes|yours|sincerely|"
-    r"ask for|spoke to|speak to|speaking to|talked to|told|contact|dear|hi|hello|"
-    rf"(?:my|our|his|her|their|the)\s+(?:\w+\s+)?(?:{_REL})(?:\s*,)?(?:\s+(?:called|named|is))?)"
-    r"(?:\s*[,:\-]\s*|\s+))"
+    rf"(?i:\b(?:(?P<strong>{_STRONG_CUES})|(?P<weak>{_WEAK_CUES}))(?:\s*[,:\-]\s*|\s+))"
     rf"(?P<n>{NAME_WORD}(?:\s+{NAME_WORD}){{0,3}})"
 )
 # "and Mehmet", "with Kwame": coordination with an already detected name is handled in redact.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
 
 from nlp import patterns
 from nlp.patterns import Span
@@ -73,11 +75,19 @@ def pattern_spans(text: str) -> list[Span]:
 def name_cue_spans(text: str) -> list[Span]:
     """Names found by titles ("Mrs Okafor"), cues ("my son Kwame", "my name is ...") and sign-offs."""
     spans: list[Span] = []
-    for rx in (patterns.TITLE_RE, patterns.CUE_RE):
-        for m in rx.finditer(text):
-            t = _trim_name(text, m.start("n"), m.end("n"))
-            if t:
-                spans.append((t[0], t[1], "NAME"))
+    for m in patterns.TITLE_RE.finditer(text):
+        t = _trim_name(text, m.start("n"), m.end("n"))
+        if t:
+            spans.append((t[0], t[1], "NAME"))
+    for m in patterns.CUE_RE.finditer(text):
+        t = _trim_name(text, m.start("n"), m.end("n"))
+        if not t:
+            continue
+        first = text[t[0] : t[1]].split()[0]
+        # after a weak cue ("I'm", "thanks", "tell") a common word is not a name: "I'm Worried"
+        if m.group("weak") and is_common(first):
+            continue
+        spans.append((t[0], t[1], "NAME"))
     for m in patterns.SIGNOFF_RE.finditer(text):
         g = "n" if m.group("n") else "n2"
         if m.group(g):
@@ -138,6 +148,111 @@ def extend_coordinated(text: str, spans: list[Span]) -> list[Span]:
     return extra
 
 
+DATA_DIR = Path(__file__).with_name("data")
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Lower-case English words (SCOWL, proper nouns excluded) plus the NOT_NAME list."""
+    words = (DATA_DIR / "english_words.txt").read_text(encoding="utf-8").split()
+    return frozenset(words) | frozenset(NOT_NAME) | frozenset(_EXTRA_COMMON)
+
+
+_EXTRA_COMMON = set(
+    """im ive id dont didnt doesnt wasnt isnt cant wont couldnt wouldnt shouldnt ok okay lol omg tbh
+    btw pls plz thx u ur ya yeah yep nope gonna wanna gotta kinda sorta innit bruv mate mum nan gp
+    nhs covid wifi online email emails website app apps councillors lockdown""".split()
+)
+
+
+def _base(word: str) -> str:
+    w = word.lower().replace("’", "'")
+    for suffix in ("'s", "'"):
+        if w.endswith(suffix):
+            w = w[: -len(suffix)]
+    return w
+
+
+def is_common(word: str) -> bool:
+    w = _base(word.strip(".,;:!?\"'()[]"))
+    if not w:
+        return True
+    return w in common_words() or (w.endswith("s") and w[:-1] in common_words())
+
+
+_WORD_RE = re.compile(rf"{patterns.NAME_WORD}|[{patterns._LO}][{patterns._LO}'’\-]*|\S")
+_NONPERSON_ENTS = {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LANGUAGE", "LAW"}
+_PRE_STRONG = re.compile(
+    rf"(?i:(?:\b(?:my|our|his|her|their|the|a)\s+(?:\w+\s+)?(?:{patterns._REL})\s*,?\s*"
+    r"|\b(?:me and|myself and|and|with|call|ask|tell|told|asked|thank|thanks|thanked|contact|ring|"
+    r"text|message|dear|hi|hello|hey|i'm|i am|im|called|named|signed|regards|love|from|for|to|by|"
+    r"spoke to|speak to|talk to|talked to|said to|is|was)\s*,?\s*))$"
+)
+_POST_STRONG = re.compile(
+    r"^(?:['’]s\s+(?:mum|mam|mom|dad|mother|father|son|daughter|wife|husband|kids|children|brother|"
+    r"sister|house|flat|car|family|partner|nan|gran|friends?|baby)\b"
+    r"|\s+(?:and I|and me|and myself|from number|from no\b|from flat|from next door|from the|says|said|told|"
+    r"thinks|thought|reckons|agrees|agreed|asked|wants|wanted|who|at the council|at the housing|back\b|"
+    r"and the kids|and her|and his|and their|family|deserves|does a|did a|is the|was our|was my|has been|"
+    r"had to|lives|lived|goes|went|walks|walked|uses|used|can't|cannot|couldn't|fell|got)\b)",
+    re.IGNORECASE,
+)
+
+
+def context_name_spans(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> list[Span]:
+    """Names without NER help: capitalised words that are not English words, or any word in a
+    person frame ("me and my friend X", "X says", "X's mum", "call X back", "the X family")."""
+    nonperson = [(s, e) for s, e, label in ents if label in _NONPERSON_ENTS]
+    toks = [(m.start(), m.end(), m.group(0)) for m in _WORD_RE.finditer(text)]
+    out: list[Span] = []
+    name_idx: set[int] = set()
+    for i, (s, e, w) in enumerate(toks):
+        if not w[0].isalpha():
+            continue
+        low = _base(w)
+        if low in NOT_NAME or (len(w) > 1 and w.isupper()):
+            continue
+        if any(a <= s < b for a, b in nonperson):
+            continue
+        cap = w[0].isupper()
+        common = is_common(w)
+        before = text[max(0, s - 40) : s]
+        sent_start = not before.strip() or before.rstrip()[-1] in ".!?\n\"(" or before.endswith("\n")
+        pre = bool(_PRE_STRONG.search(before))
+        post = bool(_POST_STRONG.match(text[e : e + 40]))
+        if cap and not common and not sent_start:
+            name_idx.add(i)  # rule B: unknown capitalised word mid-sentence
+        elif cap and not common and (pre or post):
+            name_idx.add(i)
+        elif cap and common and pre and post and not sent_start:
+            name_idx.add(i)
+        elif not cap and not common and (pre or post) and len(w) > 1:
+            name_idx.add(i)
+    # extend to adjacent surname-like words ("Folake Danso", "eimear sheehan")
+    changed = True
+    while changed:
+        changed = False
+        for i in sorted(name_idx):
+            for j in (i - 1, i + 1):
+                if j < 0 or j >= len(toks) or j in name_idx:
+                    continue
+                s, e, w = toks[j]
+                gap = text[min(toks[i][1], e) : max(toks[i][0], s)]
+                if gap != " " or not w[0].isalpha() or _base(w) in NOT_NAME:
+                    continue
+                if any(a <= s < b for a, b in nonperson):
+                    continue
+                if (w[0].isupper() and not (len(w) > 1 and w.isupper())) or (not is_common(w) and len(w) > 1):
+                    name_idx.add(j)
+                    changed = True
+    for i in sorted(name_idx):
+        s, e, w = toks[i]
+        if w.endswith(("'s", "’s")):
+            e -= 2
+        out.append((s, e, "NAME"))
+    return out
+
+
 def resolve(spans: Sequence[Span]) -> list[Span]:
     """Remove overlaps: higher priority first, then longer spans; merge touching NAME spans."""
     ordered = sorted(set(spans), key=lambda sp: (PRIORITY[sp[2]], -(sp[1] - sp[0]), sp[0]))
@@ -167,6 +282,21 @@ def apply(text: str, spans: Sequence[Span]) -> str:
 def find_all(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> list[Span]:
     spans = pattern_spans(text)
     spans.extend(name_cue_spans(text))
+    ents = list(ents)
     spans.extend(ner_name_spans(text, ents))
+    spans.extend(context_name_spans(text, ents))
     spans.extend(extend_coordinated(text, spans))
-    return resolve(spans)
+    return resolve(_merge_names(text, spans))
+
+
+def _merge_names(text: str, spans: list[Span]) -> list[Span]:
+    """Join NAME spans separated by a single space into one span."""
+    names = sorted({sp for sp in spans if sp[2] == "NAME"})
+    others = [sp for sp in spans if sp[2] != "NAME"]
+    merged: list[list[int]] = []
+    for s, e, _l in names:
+        if merged and s <= merged[-1][1] + 1 and text[merged[-1][1] : s].strip() == "":
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return others + [(s, e, "NAME") for s, e in merged]

@@ -59,7 +59,7 @@ def load_demo(sessions: sessionmaker[Session], spacy_model: str) -> list[str]:
             if db.scalar(select(Consultation.id).where(Consultation.slug == doc["slug"])) is not None:
                 lines.append(f"{doc['slug']}: already loaded")
                 continue
-            cid, n = _create(db, doc)
+            cid, n = create_from_document(db, doc)
         theming.theme_consultation(sessions, cid, nlp_runtime.load(spacy_model))
         if doc["status"] == "published":
             with sessions() as db:
@@ -72,7 +72,8 @@ def load_demo(sessions: sessionmaker[Session], spacy_model: str) -> list[str]:
     return lines
 
 
-def _create(db: Session, doc: dict[str, Any]) -> tuple[int, int]:
+def create_from_document(db: Session, doc: dict[str, Any]) -> tuple[int, int]:
+    """Create a consultation, its questions, responses and any codebook from a demo document."""
     status = Status(doc["status"])
     c = Consultation(
         slug=doc["slug"], title=doc["title"], summary=doc["summary"], body=doc["body"],
