@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from engage.settings import Settings
 
@@ -17,10 +20,16 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A session factory for one command; its connections are closed when the command ends."""
     from engage.db import make_engine, make_sessionmaker
 
-    return make_sessionmaker(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 @click.group()
@@ -81,7 +90,8 @@ def demo() -> None:
     from engage.demo.loader import DEMO_LOGIN, load_demo
 
     settings = _settings()
-    summary = load_demo(_sessions(settings), settings.spacy_model)
+    with _database(settings) as sessions:
+        summary = load_demo(sessions, settings.spacy_model)
     for line in summary:
         click.echo(line)
     click.echo(f"Demo staff login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
@@ -101,7 +111,7 @@ def create_user(email: str, role: str, name: str | None) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    with _sessions(_settings())() as session:
+    with _database(_settings()) as sessions, sessions() as session:
         try:
             user = create(session, email, password, Role(role), name)
         except ValidationFailed as exc:
@@ -114,7 +124,7 @@ def list_consultations() -> None:
     """List consultations: slug, status and number of responses."""
     from engage.services import consultations
 
-    with _sessions(_settings())() as session:
+    with _database(_settings()) as sessions, sessions() as session:
         for row in consultations.staff_list(session):
             click.echo(f"{row.consultation.slug}\t{row.consultation.status.value}\t{row.responses}")
 
@@ -136,23 +146,22 @@ def theme(slug: str) -> None:
     from engage import nlp_runtime
     from engage.services import theming
 
-    settings = _settings()
-    sessions = _sessions(settings)
-    with sessions() as session:
-        cid = _consultation_id(session, slug)
-        job = theming.enqueue(session, cid, None)
-        job_id = job.id
-    with sessions() as session:
-        if not theming.claim(session, job_id, "cli"):
-            raise click.ClickException("A worker is already theming this consultation")
-    theming.run_job(sessions, job_id, nlp_runtime.load(settings.spacy_model))
     from engage.models import JobStatus, ThemingJob
 
-    with sessions() as session:
-        done = session.get(ThemingJob, job_id)
-        assert done is not None
-        if done.status != JobStatus.DONE:
-            raise click.ClickException(f"Theming failed: {done.error}")
+    settings = _settings()
+    with _database(settings) as sessions:
+        with sessions() as session:
+            cid = _consultation_id(session, slug)
+            job_id = theming.enqueue(session, cid, None).id
+            # Run this job here rather than wait for a worker; refuse if a worker has it.
+            if not theming.claim(session, job_id, "cli"):
+                raise click.ClickException("A worker is already theming this consultation")
+        theming.run_job(sessions, job_id, nlp_runtime.load(settings.spacy_model))
+        with sessions() as session:
+            done = session.get(ThemingJob, job_id)
+            assert done is not None
+            if done.status != JobStatus.DONE:
+                raise click.ClickException(f"Theming failed: {done.error}")
     click.echo(f"Themed {slug}")
 
 
@@ -166,9 +175,11 @@ def export(slug: str, fmt: str, out: Path | None) -> None:
     from engage.services import exports
 
     settings = _settings()
-    with _sessions(settings)() as session:
+    with _database(settings) as sessions, sessions() as session:
         cid = _consultation_id(session, slug)
-        data = exports.export_consultation(session, cid, redact=lambda texts: exports.redact_with(nlp_runtime.load(settings.spacy_model), texts))
+        data = exports.export_consultation(
+            session, cid, redact=lambda texts: exports.redact_with(nlp_runtime.load(settings.spacy_model), texts)
+        )
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else exports.to_csv(data)
     if out:
         out.write_text(text, encoding="utf-8")
@@ -184,7 +195,8 @@ def worker() -> None:
 
     settings = _settings()
     stop = threading.Event()
-    Worker(_sessions(settings), lambda: nlp_runtime.load(settings.spacy_model)).run_forever(stop)
+    with _database(settings) as sessions:
+        Worker(sessions, lambda: nlp_runtime.load(settings.spacy_model)).run_forever(stop)
 
 
 @main.command("theme-file")

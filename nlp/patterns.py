@@ -18,7 +18,7 @@ NAME_WORD = rf"(?:[{_UP}][{_LO}{_UP}]*(?:['’\-][{_UP}{_LO}][{_LO}{_UP}]*)*|[{_
 CAP_WORD = rf"[{_UP}][{_LO}]+(?:['’\-][{_UP}{_LO}][{_LO}]+)*"
 
 EMAIL_RE = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+\-]*"
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+\-]*(?:\s(?:dot|\(dot\)|\[dot\])\s[A-Za-z0-9_\-]+)*"
     r"\s?(?:@|\(at\)|\[at\]|\s(?:at)\s)\s?"
     r"[A-Za-z0-9\-]+(?:\s?(?:\.|\(dot\)|\[dot\]|\sdot\s)\s?[A-Za-z0-9\-]+)*"
     r"\s?(?:\.|\(dot\)|\[dot\]|\sdot\s)\s?(?:com|net|org|co\.uk|co\s?dot\s?uk|uk|io|info|me|gov\.uk|ac\.uk|nhs\.net|[a-z]{2,6})\b",
@@ -119,7 +119,7 @@ def find_emails(text: str) -> Iterator[Span]:
         ):
             continue
         local = re.split(r"\s?(?:\(at\)|\[at\]|\sat\s)\s?", s, maxsplit=1, flags=re.IGNORECASE)[0]
-        if " " in local.strip():
+        if " " in re.sub(r"\s(?:dot|\(dot\)|\[dot\])\s", ".", local.strip(), flags=re.IGNORECASE):
             continue
         yield m.start(), m.end(), "EMAIL"
 

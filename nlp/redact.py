@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from nlp import patterns
 from nlp.patterns import Span
 
@@ -161,7 +163,8 @@ def common_words() -> frozenset[str]:
 _EXTRA_COMMON = set(
     """im ive id dont didnt doesnt wasnt isnt cant wont couldnt wouldnt shouldnt ok okay lol omg tbh
     btw pls plz thx u ur ya yeah yep nope gonna wanna gotta kinda sorta innit bruv mate mum nan gp
-    nhs covid wifi online email emails website app apps councillors lockdown""".split()
+    nhs covid wifi online email emails website app apps councillors lockdown physio physiotherapist
+    thankyou helpfull fab alright ok okey biodiversity referral referrals""".split()
 )
 
 
@@ -177,30 +180,46 @@ def is_common(word: str) -> bool:
     w = _base(word.strip(".,;:!?\"'()[]"))
     if not w:
         return True
-    return w in common_words() or (w.endswith("s") and w[:-1] in common_words())
+    words = common_words()
+    w2 = w.replace("'", "").replace("-", "")
+    return w in words or w2 in words or (w.endswith("s") and w[:-1] in words)
 
 
-_WORD_RE = re.compile(rf"{patterns.NAME_WORD}|[{patterns._LO}][{patterns._LO}'’\-]*|\S")
+_STOP = frozenset(ENGLISH_STOP_WORDS) | NOT_NAME
+# Words that never continue a name ("Lucy White" does: colours and the like may be surnames).
+_NOT_SURNAME = NOT_NAME - {"white", "black", "green", "brown", "young", "old", "well", "best", "love",
+                           "hall", "king", "sun", "may", "june", "april", "hope", "kind", "senior"}
+_WORD_RE = re.compile(r"[^\W\d_][\w'’\-]*|\S")
 _NONPERSON_ENTS = {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LANGUAGE", "LAW"}
-_PRE_STRONG = re.compile(
+# Words right before a name: a relation or role ("my friend"), or a verb aimed at a person.
+_PRE_PERSON = re.compile(
     rf"(?i:(?:\b(?:my|our|his|her|their|the|a)\s+(?:\w+\s+)?(?:{patterns._REL})\s*,?\s*"
-    r"|\b(?:me and|myself and|and|with|call|ask|tell|told|asked|thank|thanks|thanked|contact|ring|"
-    r"text|message|dear|hi|hello|hey|i'm|i am|im|called|named|signed|regards|love|from|for|to|by|"
-    r"spoke to|speak to|talk to|talked to|said to|is|was)\s*,?\s*))$"
+    r"|\b(?:me and|myself and|call|ask|tell|told|asked|thank|thanks|thanked|contact|ring|text|message|"
+    r"dear|hi|hello|hey|i'm|i am|im|its|it's|this is|called|named|signed|regards|love|spoke to|speak to|"
+    r"talk to|talked to|said to|with)\s*,?\s*))$"
 )
-_POST_STRONG = re.compile(
+_PRE_WEAK = re.compile(r"(?i:\b(?:and|for|to|by|from|is|was|when|what|both|note)\s*,?\s*)$")
+_POST_PERSON = re.compile(
     r"^(?:['’]s\s+(?:mum|mam|mom|dad|mother|father|son|daughter|wife|husband|kids|children|brother|"
     r"sister|house|flat|car|family|partner|nan|gran|friends?|baby)\b"
-    r"|\s+(?:and I|and me|and myself|from number|from no\b|from flat|from next door|from the|says|said|told|"
-    r"thinks|thought|reckons|agrees|agreed|asked|wants|wanted|who|at the council|at the housing|back\b|"
-    r"and the kids|and her|and his|and their|family|deserves|does a|did a|is the|was our|was my|has been|"
-    r"had to|lives|lived|goes|went|walks|walked|uses|used|can't|cannot|couldn't|fell|got)\b)",
+    r"|\s+(?:and I|and me|and myself|from number|from no\b|from flat|from next door|says|said|told|"
+    r"thinks|thought|reckons|agrees|agreed|asked|wants|wanted|at the council|at the housing|"
+    r"and the kids|and her|and his|and their|family|deserves)\b)",
+    re.IGNORECASE,
+)
+_POST_WEAK = re.compile(
+    r"^\s+(?:who|back|does a|did a|is the|was our|was my|has been|had to|lives|lived|goes|went|walks|"
+    r"walked|uses|used|can't|cannot|couldn't|fell|got|from the|objects|plays|runs|and the)\b",
     re.IGNORECASE,
 )
 
 
+def _is_acronym(w: str) -> bool:
+    return len(w) > 1 and w.isupper()
+
+
 def context_name_spans(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> list[Span]:
-    """Names without NER help: capitalised words that are not English words, or any word in a
+    """Names without NER help: capitalised words that are not English words, or words in a
     person frame ("me and my friend X", "X says", "X's mum", "call X back", "the X family")."""
     nonperson = [(s, e) for s, e, label in ents if label in _NONPERSON_ENTS]
     toks = [(m.start(), m.end(), m.group(0)) for m in _WORD_RE.finditer(text)]
@@ -210,24 +229,32 @@ def context_name_spans(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> 
         if not w[0].isalpha():
             continue
         low = _base(w)
-        if low in NOT_NAME or (len(w) > 1 and w.isupper()):
-            continue
-        if any(a <= s < b for a, b in nonperson):
+        if low in NOT_NAME or _is_acronym(w) or len(low) < 2:
             continue
         cap = w[0].isupper()
+        if cap and any(c.isupper() for c in w[1:].replace("-", "").replace("'", "")) and "-" not in w and "'" not in w and not w[1:2].isupper():
+            # "wIth", "IsIt": case noise inside a word, not a name (McDonald / O'Neill are fine)
+            if not re.fullmatch(r"(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)[A-Z][a-z]+", w):
+                continue
         common = is_common(w)
         before = text[max(0, s - 40) : s]
         sent_start = not before.strip() or before.rstrip()[-1] in ".!?\n\"(" or before.endswith("\n")
-        pre = bool(_PRE_STRONG.search(before))
-        post = bool(_POST_STRONG.match(text[e : e + 40]))
+        after = text[e - 2 : e + 40] if w.endswith(("'s", "’s")) else text[e : e + 40]
+        pre_p = bool(_PRE_PERSON.search(before))
+        post_p = bool(_POST_PERSON.match(after))
+        person_frame = pre_p or post_p
+        weak_frame = bool(_PRE_WEAK.search(before) or _POST_WEAK.match(after))
+        # the small NER model often calls an unfamiliar name ORG or GPE: only a person frame overrides it
+        if not person_frame and any(a <= s < b for a, b in nonperson):
+            continue
         if cap and not common and not sent_start:
-            name_idx.add(i)  # rule B: unknown capitalised word mid-sentence
-        elif cap and not common and (pre or post):
+            name_idx.add(i)  # unknown capitalised word mid-sentence
+        elif cap and not common and (person_frame or weak_frame):
             name_idx.add(i)
-        elif cap and common and pre and post and not sent_start:
-            name_idx.add(i)
-        elif not cap and not common and (pre or post) and len(w) > 1:
-            name_idx.add(i)
+        elif cap and common and not sent_start and pre_p and (post_p or weak_frame):
+            name_idx.add(i)  # "my friend Grace says"
+        elif not cap and not common and person_frame and len(low) > 2:
+            name_idx.add(i)  # "me and my friend babajide"
     # extend to adjacent surname-like words ("Folake Danso", "eimear sheehan")
     changed = True
     while changed:
@@ -238,11 +265,9 @@ def context_name_spans(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> 
                     continue
                 s, e, w = toks[j]
                 gap = text[min(toks[i][1], e) : max(toks[i][0], s)]
-                if gap != " " or not w[0].isalpha() or _base(w) in NOT_NAME:
+                if gap != " " or not w[0].isalpha() or _base(w) in _NOT_SURNAME:
                     continue
-                if any(a <= s < b for a, b in nonperson):
-                    continue
-                if (w[0].isupper() and not (len(w) > 1 and w.isupper())) or (not is_common(w) and len(w) > 1):
+                if (w[0].isupper() and not _is_acronym(w)) or (not is_common(w) and len(w) > 2 and w[0].isalpha()):
                     name_idx.add(j)
                     changed = True
     for i in sorted(name_idx):
