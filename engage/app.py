@@ -95,8 +95,12 @@ async def csrf_failed(scope: Scope, send: Send, message_id: object) -> None:
     log.warning("CSRF check failed on %s", scope.get("path"))
     request = Request({**scope, "staff": None, "session": {}})
     response = render(
-        request, "error.html",
-        {"title": "Your form could not be sent", "detail": "The page had expired. Go back, reload the page and try again. Nothing you typed has been saved."},
+        request,
+        "error.html",
+        {
+            "title": "Your form could not be sent",
+            "detail": "The page had expired. Go back, reload the page and try again. Nothing you typed has been saved.",
+        },
         status_code=403,
     )
     await response(scope, _no_body, send)
@@ -106,7 +110,14 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
-TITLES = {400: "There is a problem", 403: "You cannot do that", 404: "Page not found", 405: "Page not found", 409: "That cannot be done now", 413: "That was too much to send"}
+TITLES = {
+    400: "There is a problem",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "Page not found",
+    409: "That cannot be done now",
+    413: "That was too much to send",
+}
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -118,11 +129,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def database_down(request: Request, exc: Exception) -> Response:
     log.error("database unavailable: %s", type(exc).__name__)
     return render(
-        request, "error.html",
-        {"title": "Sorry, the service is unavailable", "detail": "Please try again in a few minutes. Nothing you sent has been lost if you saw a reference number."},
+        request,
+        "error.html",
+        {
+            "title": "Sorry, the service is unavailable",
+            "detail": "Please try again in a few minutes. "
+            "If you saw a reference number, your response was saved.",
+        },
         status_code=503,
     )
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    return render(request, "error.html", {"title": "Sorry, there is a problem with the service", "detail": "Please try again later."}, status_code=500)
+    return render(
+        request,
+        "error.html",
+        {"title": "Sorry, there is a problem with the service", "detail": "Please try again later."},
+        status_code=500,
+    )

@@ -144,9 +144,8 @@ def _consultation_id(session, slug: str) -> int:  # type: ignore[no-untyped-def]
 def theme(slug: str) -> None:
     """Theme a consultation's free-text answers now, in this process."""
     from engage import nlp_runtime
-    from engage.services import theming
-
     from engage.models import JobStatus, ThemingJob
+    from engage.services import theming
 
     settings = _settings()
     with _database(settings) as sessions:
@@ -168,7 +167,12 @@ def theme(slug: str) -> None:
 @main.command()
 @click.argument("slug")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output)")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output)",
+)
 def export(slug: str, fmt: str, out: Path | None) -> None:
     """Export a consultation's responses with personal data redacted."""
     from engage import nlp_runtime
@@ -206,15 +210,22 @@ def worker() -> None:
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--themes-out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def theme_file(input_path: Path, text_column: str, id_column: str | None, codebook: Path | None, out: Path, themes_out: Path | None) -> None:
+def theme_file(
+    input_path: Path, text_column: str, id_column: str | None, codebook: Path | None, out: Path, themes_out: Path | None
+) -> None:
     """Theme a CSV or JSONL file of comments (for analysts; no database)."""
     from nlp.errors import InputError
     from nlp.filemode import run_theme_file
 
     try:
         run_theme_file(
-            input_path, text_column=text_column, id_column=id_column, codebook_path=codebook,
-            out_path=out, themes_out=themes_out, model=_settings().spacy_model,
+            input_path,
+            text_column=text_column,
+            id_column=id_column,
+            codebook_path=codebook,
+            out_path=out,
+            themes_out=themes_out,
+            model=_settings().spacy_model,
         )
     except InputError as exc:
         click.echo(f"Error: {exc}", err=True)

@@ -70,7 +70,8 @@ class ConsultationForm(Form):
 
 class QuestionForm(Form):
     text = TextAreaField(
-        "Question", [DataRequired("Enter the question"), Length(max=1000, message="Question must be 1000 characters or fewer")]
+        "Question",
+        [DataRequired("Enter the question"), Length(max=1000, message="Question must be 1000 characters or fewer")],
     )
     hint = StringField("Hint (optional)", [Optional(), Length(max=500)])
     kind = RadioField(
@@ -86,9 +87,9 @@ class QuestionForm(Form):
     required = BooleanField("People must answer this question")
 
     def validate_options(self, field: TextAreaField) -> None:
-        if self.kind.data in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
-            if len(self.option_list()) < 2:
-                raise ValidationError("Enter at least 2 options, one on each line")
+        choice = self.kind.data in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+        if choice and len(self.option_list()) < 2:
+            raise ValidationError("Enter at least 2 options, one on each line")
 
     def option_list(self) -> list[str]:
         seen: dict[str, None] = {}

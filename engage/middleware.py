@@ -42,9 +42,7 @@ class StaffMiddleware:
 
 def _load_staff(sessions, staff_id: int) -> StaffIdentity | None:  # type: ignore[no-untyped-def]
     with sessions() as db:
-        user = db.scalars(
-            select(StaffUser).where(StaffUser.id == staff_id, StaffUser.is_active.is_(True))
-        ).first()
+        user = db.scalars(select(StaffUser).where(StaffUser.id == staff_id, StaffUser.is_active.is_(True))).first()
         if user is None:
             return None
         return StaffIdentity(user.id, user.email, user.display_name, user.role)

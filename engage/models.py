@@ -149,9 +149,7 @@ class Question(Base):
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
     text: Mapped[str] = mapped_column(Text)
@@ -166,9 +164,7 @@ class Response(Base):
     __tablename__ = "responses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
     audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
@@ -177,9 +173,7 @@ class Response(Base):
     # a double submit or a retried request finds the response it already created.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
-    answers: Mapped[list[Answer]] = relationship(
-        back_populates="response", cascade="all, delete-orphan", lazy="raise"
-    )
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan", lazy="raise")
 
 
 class Answer(Base):
@@ -188,9 +182,7 @@ class Answer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), index=True
-    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     # What the person wrote, kept for audit by those allowed; never shown publicly.
     text: Mapped[str | None] = mapped_column(Text)
     choices: Mapped[list[str] | None] = mapped_column(JSON)
@@ -209,9 +201,7 @@ class Theme(Base):
     __table_args__ = (UniqueConstraint("question_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), index=True
-    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -233,14 +223,10 @@ class ThemeAssignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
     confidence: Mapped[float] = mapped_column(Float)
     source: Mapped[AssignmentSource] = mapped_column(_enum(AssignmentSource, "assignment_source"))
-    officer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL")
-    )
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -248,20 +234,14 @@ class ThemingJob(Base):
     __tablename__ = "theming_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
-    status: Mapped[JobStatus] = mapped_column(
-        _enum(JobStatus, "job_status"), default=JobStatus.QUEUED, index=True
-    )
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"), default=JobStatus.QUEUED, index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL")
-    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     worker: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

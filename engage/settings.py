@@ -40,9 +40,7 @@ class Settings:
             secret_key=secret,
             spacy_model=config("ENGAGE_SPACY_MODEL", default=DEFAULT_SPACY_MODEL),
             https_only=config("ENGAGE_HTTPS_ONLY", cast=bool, default=False),
-            run_worker=config(
-                "ENGAGE_RUN_WORKER", cast=bool, default=database_url.startswith("sqlite")
-            ),
+            run_worker=config("ENGAGE_RUN_WORKER", cast=bool, default=database_url.startswith("sqlite")),
         )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from starlette.templating import Jinja2Templates
 from starlette.requests import Request
+from starlette.templating import Jinja2Templates
 
 from engage import labels
 from engage.paths import resource_dir

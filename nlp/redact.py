@@ -122,6 +122,15 @@ def ner_name_spans(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Span
         t = _trim_name(text, s, e)
         if not t:
             continue
+        words = text[t[0] : t[1]].split()
+        if any(_is_acronym(w) for w in words):
+            continue
+        # the small model tags sentence-initial common words ("Felt", "Rang") as PERSON: a common
+        # word alone needs a person frame
+        if len(words) == 1 and is_common(words[0]):
+            before, after = text[max(0, t[0] - 40) : t[0]], text[t[1] : t[1] + 40]
+            if not (_PRE_PERSON.search(before) or _POST_PERSON.match(after) or _POST_WEAK.match(after)):
+                continue
         # "Email me ...", "Ask the council ...": a lone capitalised verb at a sentence start
         if " " not in text[t[0] : t[1]] and _SENT_START.search(text[: t[0]]):
             nxt = re.match(r"\s+([A-Za-z']+)", text[t[1] :])
@@ -163,7 +172,7 @@ def common_words() -> frozenset[str]:
 _EXTRA_COMMON = set(
     """im ive id dont didnt doesnt wasnt isnt cant wont couldnt wouldnt shouldnt ok okay lol omg tbh
     btw pls plz thx u ur ya yeah yep nope gonna wanna gotta kinda sorta innit bruv mate mum nan gp
-    nhs covid wifi online email emails website app apps councillors lockdown physio physiotherapist
+    nhs covid covid19 wifi online email emails website app apps councillors lockdown physio physiotherapist x-ray
     thankyou helpfull fab alright ok okey biodiversity referral referrals""".split()
 )
 
@@ -215,7 +224,11 @@ _POST_WEAK = re.compile(
 
 
 def _is_acronym(w: str) -> bool:
-    return len(w) > 1 and w.isupper()
+    """NHS, GP, HCAs, MPs, DTi, but not McDonald or O'Neill."""
+    if len(w) > 1 and w.isupper():
+        return True
+    inner = sum(1 for c in w[1:] if c.isupper())
+    return inner >= 1 and w[:1].isupper() and not re.match(r"(?:Mc|Mac|O['’]|D['’]|De|Di|Da|La|Le|Van|Von|Al-|El-)", w) and "-" not in w
 
 
 def context_name_spans(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> list[Span]:
@@ -232,10 +245,6 @@ def context_name_spans(text: str, ents: Iterable[tuple[int, int, str]] = ()) -> 
         if low in NOT_NAME or _is_acronym(w) or len(low) < 2:
             continue
         cap = w[0].isupper()
-        if cap and any(c.isupper() for c in w[1:].replace("-", "").replace("'", "")) and "-" not in w and "'" not in w and not w[1:2].isupper():
-            # "wIth", "IsIt": case noise inside a word, not a name (McDonald / O'Neill are fine)
-            if not re.fullmatch(r"(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)[A-Z][a-z]+", w):
-                continue
         common = is_common(w)
         before = text[max(0, s - 40) : s]
         sent_start = not before.strip() or before.rstrip()[-1] in ".!?\n\"(" or before.endswith("\n")

@@ -54,7 +54,9 @@ def make_staff(db: Session, role: str = "officer", **kw: Any) -> StaffUser:
     return user
 
 
-def make_consultation(db: Session, *, status: str = "open", questions: list[dict[str, Any]] | None = None, **kw: Any) -> Consultation:
+def make_consultation(
+    db: Session, *, status: str = "open", questions: list[dict[str, Any]] | None = None, **kw: Any
+) -> Consultation:
     n = next(_seq)
     c = Consultation(
         slug=kw.pop("slug", f"naming-review-{n}"),
@@ -67,16 +69,28 @@ def make_consultation(db: Session, *, status: str = "open", questions: list[dict
         closes_on=kw.pop("closes_on", dt.date(2026, 12, 31)),
         **kw,
     )
-    specs = questions if questions is not None else [
-        {"kind": "agreement", "text": "The council should review names linked to slavery", "required": True},
-        {"kind": "free_text", "text": "Why do you feel that way?", "required": True},
-        {"kind": "multiple_choice", "text": "How should residents be involved?", "options": ["Online vote", "Workshops", "Schools"]},
-    ]
+    specs = (
+        questions
+        if questions is not None
+        else [
+            {"kind": "agreement", "text": "The council should review names linked to slavery", "required": True},
+            {"kind": "free_text", "text": "Why do you feel that way?", "required": True},
+            {
+                "kind": "multiple_choice",
+                "text": "How should residents be involved?",
+                "options": ["Online vote", "Workshops", "Schools"],
+            },
+        ]
+    )
     for position, spec in enumerate(specs, start=1):
         c.questions.append(
             Question(
-                position=position, kind=QuestionKind(spec["kind"]), text=spec["text"], hint=spec.get("hint", ""),
-                options=spec.get("options", []), required=spec.get("required", False),
+                position=position,
+                kind=QuestionKind(spec["kind"]),
+                text=spec["text"],
+                hint=spec.get("hint", ""),
+                options=spec.get("options", []),
+                required=spec.get("required", False),
             )
         )
     db.add(c)
@@ -105,8 +119,11 @@ def make_response(db: Session, consultation: Consultation, answers: dict[int, An
 def make_theme(db: Session, question: Question, *, answers: list[Answer] | None = None, **kw: Any) -> Theme:
     n = next(_seq)
     theme = Theme(
-        question_id=question.id, key=kw.pop("key", f"theme-{n}"), name=kw.pop("name", f"Theme {n}"),
-        origin=ThemeOrigin(kw.pop("origin", "model")), **kw,
+        question_id=question.id,
+        key=kw.pop("key", f"theme-{n}"),
+        name=kw.pop("name", f"Theme {n}"),
+        origin=ThemeOrigin(kw.pop("origin", "model")),
+        **kw,
     )
     db.add(theme)
     db.flush()

@@ -57,13 +57,20 @@ def test_unknown_slug_is_a_clear_error(run):
 def test_theme_then_export_json_and_csv(run, db, sessions, nlp):
     c = make_consultation(db, status="closed", slug="naming")
     why = c.questions[1]
-    for i, text in enumerate([
-        "Rename it. Email me at j.smith@example.com",
-        "=HYPERLINK(\"http://evil.example\") rename the road",
-        "Keep the old names, changing them costs too much",
-        "Please honour Windrush pioneers",
-    ]):
-        make_response(db, c, {c.questions[0].id: "Agree", why.id: text, c.questions[2].id: ["Workshops"]}, channel="paper" if i else "online")
+    for i, text in enumerate(
+        [
+            "Rename it. Email me at j.smith@example.com",
+            '=HYPERLINK("http://evil.example") rename the road',
+            "Keep the old names, changing them costs too much",
+            "Please honour Windrush pioneers",
+        ]
+    ):
+        make_response(
+            db,
+            c,
+            {c.questions[0].id: "Agree", why.id: text, c.questions[2].id: ["Workshops"]},
+            channel="paper" if i else "online",
+        )
     result = run("theme", "naming")
     assert result.exit_code == 0, result.output
     with sessions() as s:

@@ -41,8 +41,17 @@ def test_upgrade_from_empty_matches_models_and_downgrades_to_empty(database_url,
             diff = compare_metadata(MigrationContext.configure(conn, opts={"render_as_batch": True}), Base.metadata)
             tables = set(inspect(conn).get_table_names())
         assert diff == [], f"models and migrations disagree: {diff}"
-        assert {"consultations", "questions", "responses", "answers", "themes", "theme_assignments",
-                "staff_users", "audit_events", "theming_jobs"} <= tables
+        assert {
+            "consultations",
+            "questions",
+            "responses",
+            "answers",
+            "themes",
+            "theme_assignments",
+            "staff_users",
+            "audit_events",
+            "theming_jobs",
+        } <= tables
         command.downgrade(cfg, "base")
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) <= {"alembic_version"}

@@ -76,17 +76,25 @@ def create_from_document(db: Session, doc: dict[str, Any]) -> tuple[int, int]:
     """Create a consultation, its questions, responses and any codebook from a demo document."""
     status = Status(doc["status"])
     c = Consultation(
-        slug=doc["slug"], title=doc["title"], summary=doc["summary"], body=doc["body"],
+        slug=doc["slug"],
+        title=doc["title"],
+        summary=doc["summary"],
+        body=doc["body"],
         audiences=list(doc["audiences"]),
         # Responses go in while it is open; the final status is set after theming.
         status=Status.CLOSED if status == Status.PUBLISHED else status,
-        opens_on=dt.date.fromisoformat(doc["opens_on"]), closes_on=dt.date.fromisoformat(doc["closes_on"]),
+        opens_on=dt.date.fromisoformat(doc["opens_on"]),
+        closes_on=dt.date.fromisoformat(doc["closes_on"]),
     )
     by_key: dict[str, Question] = {}
     for position, q in enumerate(doc["questions"], start=1):
         question = Question(
-            position=position, kind=QuestionKind(q["kind"]), text=q["text"], hint=q.get("hint", ""),
-            options=list(q.get("options", [])), required=bool(q.get("required")),
+            position=position,
+            kind=QuestionKind(q["kind"]),
+            text=q["text"],
+            hint=q.get("hint", ""),
+            options=list(q.get("options", [])),
+            required=bool(q.get("required")),
         )
         c.questions.append(question)
         by_key[q["key"]] = question
@@ -94,8 +102,11 @@ def create_from_document(db: Session, doc: dict[str, Any]) -> tuple[int, int]:
     db.flush()
     for r in doc["responses"]:
         response = Response(
-            consultation_id=c.id, reference=responses.new_reference(), channel=Channel(r["channel"]),
-            audience=Audience(r["audience"]), submitted_at=dt.datetime.fromisoformat(r["submitted_at"]),
+            consultation_id=c.id,
+            reference=responses.new_reference(),
+            channel=Channel(r["channel"]),
+            audience=Audience(r["audience"]),
+            submitted_at=dt.datetime.fromisoformat(r["submitted_at"]),
         )
         for key, value in r["answers"].items():
             q = by_key[key]
@@ -111,8 +122,13 @@ def create_from_document(db: Session, doc: dict[str, Any]) -> tuple[int, int]:
         for position, t in enumerate(codebook, start=1):
             db.add(
                 Theme(
-                    question_id=first_free.id, key=t["id"], name=t["name"], description=t["description"],
-                    examples=list(t["examples"]), origin=ThemeOrigin.OFFICER, response_text=t["response"],
+                    question_id=first_free.id,
+                    key=t["id"],
+                    name=t["name"],
+                    description=t["description"],
+                    examples=list(t["examples"]),
+                    origin=ThemeOrigin.OFFICER,
+                    response_text=t["response"],
                     position=position,
                 )
             )

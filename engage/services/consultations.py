@@ -67,9 +67,7 @@ def get_public(db: Session, slug: str) -> Consultation:
 
 def get(db: Session, consultation_id: int) -> Consultation:
     consultation = db.scalars(
-        select(Consultation)
-        .where(Consultation.id == consultation_id)
-        .options(selectinload(Consultation.questions))
+        select(Consultation).where(Consultation.id == consultation_id).options(selectinload(Consultation.questions))
     ).first()
     if consultation is None:
         raise NotFound(str(consultation_id))
@@ -142,8 +140,13 @@ def change_status(db: Session, actor_id: int, consultation_id: int, action: str)
     if action == "open" and consultation.opens_on is None:
         consultation.opens_on = dt.date.today()
     audit.record(
-        db, actor_id, f"consultation.{action}", "consultation", consultation.id,
-        before=before.value, after=target.value,
+        db,
+        actor_id,
+        f"consultation.{action}",
+        "consultation",
+        consultation.id,
+        before=before.value,
+        after=target.value,
     )
     db.commit()
     return consultation
@@ -156,8 +159,15 @@ def _editable(consultation: Consultation) -> None:
 
 
 def add_question(
-    db: Session, actor_id: int, consultation_id: int, *, text: str, hint: str, kind: QuestionKind,
-    options: list[str], required: bool,
+    db: Session,
+    actor_id: int,
+    consultation_id: int,
+    *,
+    text: str,
+    hint: str,
+    kind: QuestionKind,
+    options: list[str],
+    required: bool,
 ) -> Question:
     consultation = get(db, consultation_id)
     _editable(consultation)
@@ -208,5 +218,3 @@ def move_question(db: Session, actor_id: int, consultation_id: int, question_id:
         q.position = position
     audit.record(db, actor_id, "question.moved", "question", question_id, direction=direction)
     db.commit()
-
-

@@ -33,7 +33,11 @@ def export_consultation(db: Session, consultation_id: int, redact: Redactor) -> 
         .order_by(Response.submitted_at, Response.id, Answer.question_id)
     ).all()
     # Answers that theming has not checked yet are redacted now, never exported raw.
-    pending = [a for a, _ in answers if a.text and questions[a.question_id].kind == QuestionKind.FREE_TEXT and a.redacted is None]
+    pending = [
+        a
+        for a, _ in answers
+        if a.text and questions[a.question_id].kind == QuestionKind.FREE_TEXT and a.redacted is None
+    ]
     fresh = dict(zip([a.id for a in pending], redact([a.text or "" for a in pending]), strict=True)) if pending else {}
     themes_by_answer: dict[int, list[str]] = defaultdict(list)
     for answer_id, name in db.execute(
@@ -49,8 +53,12 @@ def export_consultation(db: Session, consultation_id: int, redact: Redactor) -> 
         entry = by_response.setdefault(
             r.id,
             {
-                "reference": r.reference, "channel": r.channel.value, "audience": r.audience.value,
-                "submitted_at": r.submitted_at.isoformat(timespec="seconds"), "answers": [], "themes": [],
+                "reference": r.reference,
+                "channel": r.channel.value,
+                "audience": r.audience.value,
+                "submitted_at": r.submitted_at.isoformat(timespec="seconds"),
+                "answers": [],
+                "themes": [],
             },
         )
         q: Question = questions[a.question_id]
@@ -61,8 +69,13 @@ def export_consultation(db: Session, consultation_id: int, redact: Redactor) -> 
         else:
             value = a.text
         entry["answers"].append(
-            {"question": q.text, "question_position": q.position, "kind": q.kind.value, "answer": value,
-             "themes": themes_by_answer.get(a.id, [])}
+            {
+                "question": q.text,
+                "question_position": q.position,
+                "kind": q.kind.value,
+                "answer": value,
+                "themes": themes_by_answer.get(a.id, []),
+            }
         )
         for name in themes_by_answer.get(a.id, []):
             if name not in entry["themes"]:
@@ -91,7 +104,13 @@ def to_csv(data: dict[str, Any]) -> str:
     for r in data["responses"]:
         by_pos = {a["question_position"]: a["answer"] for a in r["answers"]}
         writer.writerow(
-            [r["reference"], r["channel"], r["audience"], r["submitted_at"],
-             *[_cell(by_pos.get(q["position"])) for q in questions], _cell(r["themes"])]
+            [
+                r["reference"],
+                r["channel"],
+                r["audience"],
+                r["submitted_at"],
+                *[_cell(by_pos.get(q["position"])) for q in questions],
+                _cell(r["themes"]),
+            ]
         )
     return out.getvalue()

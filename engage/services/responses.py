@@ -53,7 +53,7 @@ def submit(
     if consultation.status != Status.OPEN and channel == Channel.ONLINE:
         raise Conflict("This consultation is not open for responses")
     kinds = {q.id: q.kind for q in consultation.questions}
-    for attempt in range(5):
+    for _attempt in range(5):
         response = Response(
             consultation_id=consultation.id,
             reference=new_reference(),
@@ -75,9 +75,7 @@ def submit(
         except IntegrityError:
             db.rollback()
             if idempotency_key:
-                existing = db.scalar(
-                    select(Response.reference).where(Response.idempotency_key == idempotency_key)
-                )
+                existing = db.scalar(select(Response.reference).where(Response.idempotency_key == idempotency_key))
                 if existing:  # a concurrent request with the same key won the race
                     return Receipt(existing, created=False)
             # Otherwise the random reference collided: try another.

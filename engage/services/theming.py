@@ -56,10 +56,7 @@ def enqueue(db: Session, consultation_id: int, actor_id: int | None) -> ThemingJ
 
 def latest_job(db: Session, consultation_id: int) -> ThemingJob | None:
     return db.scalars(
-        select(ThemingJob)
-        .where(ThemingJob.consultation_id == consultation_id)
-        .order_by(ThemingJob.id.desc())
-        .limit(1)
+        select(ThemingJob).where(ThemingJob.consultation_id == consultation_id).order_by(ThemingJob.id.desc()).limit(1)
     ).first()
 
 
@@ -176,7 +173,9 @@ def run_job(sessions: sessionmaker[Session], job_id: int, nlp: Any) -> None:
             job.progress = 1.0
             job.message = "Finished"
             job.finished_at = utcnow()
-            audit.record(db, job.requested_by_id, "theming.finished", "consultation", job.consultation_id, job_id=job_id)
+            audit.record(
+                db, job.requested_by_id, "theming.finished", "consultation", job.consultation_id, job_id=job_id
+            )
             db.commit()
 
 
@@ -241,16 +240,18 @@ def theme_consultation(
                 .join(Answer, Answer.id == ThemeAssignment.answer_id)
                 .where(Answer.question_id == question.id, ThemeAssignment.source == AssignmentSource.OFFICER)
             ).all()
-        officer_placed = {r.answer_id for r in officer_rows}
+        officer_placed = {o.answer_id for o in officer_rows}
 
         if officer_themes:
             confirmed: dict[int, list[str]] = defaultdict(list)
-            for r in officer_rows:
-                if r.redacted:
-                    confirmed[r.theme_id].append(r.redacted)
+            for o in officer_rows:
+                if o.redacted:
+                    confirmed[o.theme_id].append(o.redacted)
             codebook = [
                 CodebookTheme(
-                    id=str(t.id), name=t.name, description=t.description,
+                    id=str(t.id),
+                    name=t.name,
+                    description=t.description,
                     examples=list(t.examples) + confirmed[t.id],
                 )
                 for t in officer_themes
@@ -263,8 +264,12 @@ def theme_consultation(
 
 
 def _replace_model_assignments(
-    db: Session, question_id: int, answer_ids: Sequence[int], assigned: Sequence[Sequence[Any]],
-    theme_ids: dict[str, int], officer_placed: set[int],
+    db: Session,
+    question_id: int,
+    answer_ids: Sequence[int],
+    assigned: Sequence[Sequence[Any]],
+    theme_ids: dict[str, int],
+    officer_placed: set[int],
 ) -> None:
     db.execute(
         delete(ThemeAssignment).where(
@@ -279,15 +284,21 @@ def _replace_model_assignments(
             if a.theme_id in theme_ids:
                 db.add(
                     ThemeAssignment(
-                        theme_id=theme_ids[a.theme_id], answer_id=answer_id,
-                        confidence=float(a.score), source=AssignmentSource.MODEL,
+                        theme_id=theme_ids[a.theme_id],
+                        answer_id=answer_id,
+                        confidence=float(a.score),
+                        source=AssignmentSource.MODEL,
                     )
                 )
 
 
 def _store_discovery(
-    sessions: sessionmaker[Session], question_id: int, answer_ids: Sequence[int], proposals: Sequence[Any],
-    assigned: Sequence[Sequence[Any]], officer_placed: set[int],
+    sessions: sessionmaker[Session],
+    question_id: int,
+    answer_ids: Sequence[int],
+    proposals: Sequence[Any],
+    assigned: Sequence[Sequence[Any]],
+    officer_placed: set[int],
 ) -> None:
     with sessions() as db:
         existing = {t.key: t for t in db.scalars(select(Theme).where(Theme.question_id == question_id))}
@@ -316,12 +327,18 @@ def _store_discovery(
 
 
 def _store_mapping(
-    sessions: sessionmaker[Session], question_id: int, answer_ids: Sequence[int], texts: Sequence[str],
-    assigned: Sequence[Sequence[Any]], officer_placed: set[int],
+    sessions: sessionmaker[Session],
+    question_id: int,
+    answer_ids: Sequence[int],
+    texts: Sequence[str],
+    assigned: Sequence[Sequence[Any]],
+    officer_placed: set[int],
 ) -> None:
     with sessions() as db:
         themes = {str(t.id): t for t in db.scalars(select(Theme).where(Theme.question_id == question_id))}
-        _replace_model_assignments(db, question_id, answer_ids, assigned, {k: t.id for k, t in themes.items()}, officer_placed)
+        _replace_model_assignments(
+            db, question_id, answer_ids, assigned, {k: t.id for k, t in themes.items()}, officer_placed
+        )
         # Quotes: the clearest short comments the model is most confident about.
         best: dict[str, list[tuple[float, str]]] = defaultdict(list)
         for text, assignments in zip(texts, assigned, strict=True):
@@ -383,8 +400,16 @@ def question_themes(db: Session, consultation: Consultation) -> list[QuestionThe
         total = answered.get(t.question_id, 0)
         themes_by_q[t.question_id].append(
             ThemeSummary(
-                t.id, t.name, t.description, list(t.keyphrases), list(t.quotes), t.stance, t.origin.value,
-                t.response_text, n, (n / total) if total else 0.0,
+                t.id,
+                t.name,
+                t.description,
+                list(t.keyphrases),
+                list(t.quotes),
+                t.stance,
+                t.origin.value,
+                t.response_text,
+                n,
+                (n / total) if total else 0.0,
             )
         )
     return [
@@ -421,8 +446,12 @@ def theme_detail(db: Session, theme_id: int) -> ThemeDetail | None:
         ThemeComment(ref, red or "", conf, src.value, stance, flags or [])
         for ref, red, conf, src, stance, flags in db.execute(
             select(
-                Response.reference, Answer.redacted, ThemeAssignment.confidence, ThemeAssignment.source,
-                Answer.stance, Answer.flags,
+                Response.reference,
+                Answer.redacted,
+                ThemeAssignment.confidence,
+                ThemeAssignment.source,
+                Answer.stance,
+                Answer.flags,
             )
             .join(Answer, Answer.id == ThemeAssignment.answer_id)
             .join(Response, Response.id == Answer.response_id)
@@ -439,7 +468,9 @@ def save_responses(db: Session, actor_id: int, consultation: Consultation, texts
     for theme in db.scalars(select(Theme).where(Theme.question_id.in_(ids), Theme.id.in_(list(texts)))):
         new = texts[theme.id].strip()
         if new != theme.response_text:
-            audit.record(db, actor_id, "theme.response_written", "theme", theme.id, before=theme.response_text, after=new)
+            audit.record(
+                db, actor_id, "theme.response_written", "theme", theme.id, before=theme.response_text, after=new
+            )
             theme.response_text = new
     db.commit()
 
@@ -449,9 +480,7 @@ def publish(db: Session, actor_id: int, consultation: Consultation) -> None:
 
     if consultation.status != Status.CLOSED:
         raise Conflict("Close the consultation before publishing its results")
-    missing = [
-        s.name for qt in question_themes(db, consultation) for s in qt.themes if s.count and not s.response_text
-    ]
+    missing = [s.name for qt in question_themes(db, consultation) for s in qt.themes if s.count and not s.response_text]
     if missing:
         raise Conflict("Write what the council will do for every theme before publishing: " + ", ".join(missing[:5]))
     fresh = db.get(Consultation, consultation.id)

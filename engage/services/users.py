@@ -11,9 +11,7 @@ from engage.services import audit
 from engage.services.errors import ValidationFailed
 
 
-def create_user(
-    db: Session, email: str, password: str, role: Role, display_name: str | None = None
-) -> StaffUser:
+def create_user(db: Session, email: str, password: str, role: Role, display_name: str | None = None) -> StaffUser:
     email = email.strip().lower()
     errors: dict[str, str] = {}
     if "@" not in email:
@@ -39,9 +37,7 @@ def create_user(
 
 
 def authenticate(db: Session, email: str, password: str) -> StaffUser | None:
-    user = db.scalars(
-        select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
-    ).first()
+    user = db.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         return None

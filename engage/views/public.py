@@ -62,7 +62,8 @@ async def respond(request: Request) -> Response:
 
     if request.method == "GET":
         return render(
-            request, "public/respond.html",
+            request,
+            "public/respond.html",
             {"c": c, "form": _form_for(c), "idempotency_key": responses.new_idempotency_key()},
         )
 
@@ -74,18 +75,25 @@ async def respond(request: Request) -> Response:
     form = _form_for(c, data)
     if action == "change" or not form.validate():
         return render(
-            request, "public/respond.html", {"c": c, "form": form, "idempotency_key": key},
+            request,
+            "public/respond.html",
+            {"c": c, "form": form, "idempotency_key": key},
             status_code=200 if action == "change" else 400,
         )
     if action != "submit":
         return render(
-            request, "public/check.html",
+            request,
+            "public/check.html",
             {"c": c, "form": form, "rows": _summary(c, form), "idempotency_key": key},
         )
     try:
         receipt = await call(
-            request, responses.submit, c,
-            audience=Audience(form["audience"].data), answers=_answers(c, form), idempotency_key=key,
+            request,
+            responses.submit,
+            c,
+            audience=Audience(form["audience"].data),
+            answers=_answers(c, form),
+            idempotency_key=key,
         )
     except Conflict:
         return render(request, "public/closed.html", {"c": c}, status_code=409)

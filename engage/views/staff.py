@@ -24,8 +24,13 @@ async def dashboard(request: Request) -> Response:
 
 def _consultation_data(form: ConsultationForm) -> dict[str, object]:
     return {
-        "title": form.title.data, "slug": form.slug.data, "summary": form.summary.data, "body": form.body.data,
-        "audiences": form.audiences.data, "opens_on": form.opens_on.data, "closes_on": form.closes_on.data,
+        "title": form.title.data,
+        "slug": form.slug.data,
+        "summary": form.summary.data,
+        "body": form.body.data,
+        "audiences": form.audiences.data,
+        "opens_on": form.opens_on.data,
+        "closes_on": form.closes_on.data,
     }
 
 
@@ -66,7 +71,9 @@ async def edit_consultation(request: Request) -> Response:
     return render(request, "staff/consultation_form.html", {"form": form, "c": c}, status_code=400)
 
 
-async def _overview(request: Request, question_form: QuestionForm | None = None, status_code: int = 200, error: str | None = None) -> Response:
+async def _overview(
+    request: Request, question_form: QuestionForm | None = None, status_code: int = 200, error: str | None = None
+) -> Response:
     cid = path_int(request, "id")
 
     def load(db):  # type: ignore[no-untyped-def]
@@ -74,8 +81,12 @@ async def _overview(request: Request, question_form: QuestionForm | None = None,
 
     c, count, job = await call(request, load)
     context = {
-        "c": c, "count": count, "job": job, "question_form": question_form or QuestionForm(),
-        "flash": pop_flash(request), "error": error,
+        "c": c,
+        "count": count,
+        "job": job,
+        "question_form": question_form or QuestionForm(),
+        "flash": pop_flash(request),
+        "error": error,
     }
     if is_htmx(request):
         # Only the question list changes: send just that part of the page.
@@ -95,9 +106,15 @@ async def add_question(request: Request) -> Response:
         return await _overview(request, form, status_code=200 if is_htmx(request) else 400)
     try:
         await call(
-            request, consultations.add_question, staff_id(request), path_int(request, "id"),
-            text=form.text.data or "", hint=form.hint.data or "", kind=QuestionKind(form.kind.data),
-            options=form.option_list(), required=bool(form.required.data),
+            request,
+            consultations.add_question,
+            staff_id(request),
+            path_int(request, "id"),
+            text=form.text.data or "",
+            hint=form.hint.data or "",
+            kind=QuestionKind(form.kind.data),
+            options=form.option_list(),
+            required=bool(form.required.data),
         )
     except Conflict as exc:
         return await _overview(request, form, status_code=409, error=str(exc))
@@ -113,7 +130,9 @@ async def _after_question_change(request: Request) -> Response:
 @requires_role(MANAGERS)
 async def remove_question(request: Request) -> Response:
     try:
-        await call(request, consultations.remove_question, staff_id(request), path_int(request, "id"), path_int(request, "qid"))
+        await call(
+            request, consultations.remove_question, staff_id(request), path_int(request, "id"), path_int(request, "qid")
+        )
     except Conflict as exc:
         return await _overview(request, status_code=409, error=str(exc))
     return await _after_question_change(request)
@@ -123,7 +142,14 @@ async def remove_question(request: Request) -> Response:
 async def move_question(request: Request) -> Response:
     direction = str((await read_form(request)).get("direction", ""))
     try:
-        await call(request, consultations.move_question, staff_id(request), path_int(request, "id"), path_int(request, "qid"), direction)
+        await call(
+            request,
+            consultations.move_question,
+            staff_id(request),
+            path_int(request, "id"),
+            path_int(request, "qid"),
+            direction,
+        )
     except Conflict as exc:
         return await _overview(request, status_code=409, error=str(exc))
     return await _after_question_change(request)
@@ -238,7 +264,8 @@ async def publish(request: Request) -> Response:
 
     c, questions = await call(request, load)
     return render(
-        request, "staff/publish.html",
+        request,
+        "staff/publish.html",
         {"c": c, "questions": questions, "error": error, "flash": pop_flash(request), "Status": Status},
         status_code=409 if error else 200,
     )
@@ -250,8 +277,15 @@ routes = [
     Route("/staff/consultations/{id:int}", consultation, name="staff_consultation"),
     Route("/staff/consultations/{id:int}/edit", edit_consultation, methods=["GET", "POST"], name="edit_consultation"),
     Route("/staff/consultations/{id:int}/questions", add_question, methods=["POST"], name="add_question"),
-    Route("/staff/consultations/{id:int}/questions/{qid:int}/remove", remove_question, methods=["POST"], name="remove_question"),
-    Route("/staff/consultations/{id:int}/questions/{qid:int}/move", move_question, methods=["POST"], name="move_question"),
+    Route(
+        "/staff/consultations/{id:int}/questions/{qid:int}/remove",
+        remove_question,
+        methods=["POST"],
+        name="remove_question",
+    ),
+    Route(
+        "/staff/consultations/{id:int}/questions/{qid:int}/move", move_question, methods=["POST"], name="move_question"
+    ),
     Route("/staff/consultations/{id:int}/status", change_status, methods=["POST"], name="change_status"),
     Route("/staff/consultations/{id:int}/responses", response_list, name="staff_responses"),
     Route("/staff/consultations/{id:int}/theming", theming_page, methods=["GET", "POST"], name="staff_theming"),

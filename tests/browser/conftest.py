@@ -32,7 +32,8 @@ def live_server(database_url: str, sessions) -> Iterator[str]:  # type: ignore[n
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "engage.cli", "serve", "--port", str(port)],
-        env=env, cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
     )
     deadline = time.monotonic() + 30
     while True:
@@ -64,8 +65,15 @@ def browser():  # type: ignore[no-untyped-def]
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()

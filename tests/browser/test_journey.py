@@ -38,7 +38,9 @@ def test_resident_to_published_results(live_server, page, db, sessions):
     page.get_by_role("link", name=doc["title"]).click()
     page.get_by_role("button", name="Start now").click()
     page.get_by_label("Resident", exact=True).check()
-    page.get_by_role("group", name=re.compile(re.escape(doc["questions"][0]["text"][:40]))).get_by_label("Agree", exact=True).check()
+    page.get_by_role("group", name=re.compile(re.escape(doc["questions"][0]["text"][:40]))).get_by_label(
+        "Agree", exact=True
+    ).check()
     page.get_by_label(doc["questions"][1]["text"]).fill(RESIDENT_WORDS)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before sending your response")

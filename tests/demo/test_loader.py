@@ -9,7 +9,10 @@ from engage.models import Answer, Consultation, QuestionKind, StaffUser, Theme, 
 def test_demo_documents_are_varied_and_large_enough():
     docs = demo_documents()
     free = [
-        v for d in docs for r in d["responses"] for k, v in r["answers"].items()
+        v
+        for d in docs
+        for r in d["responses"]
+        for k, v in r["answers"].items()
         if next(q for q in d["questions"] if q["key"] == k)["kind"] == QuestionKind.FREE_TEXT
     ]
     assert sum(len(d["responses"]) for d in docs) >= 300

@@ -28,10 +28,15 @@ def test_same_key_from_concurrent_requests_stores_one_response(sessions, db):
 
     def submit() -> None:
         with sessions() as s:
-            receipts.append(responses.submit(
-                s, consultation, audience=Audience.RESIDENT,
-                answers={consultation.questions[1].id: "Rename it"}, idempotency_key="k" * 32,
-            ))
+            receipts.append(
+                responses.submit(
+                    s,
+                    consultation,
+                    audience=Audience.RESIDENT,
+                    answers={consultation.questions[1].id: "Rename it"},
+                    idempotency_key="k" * 32,
+                )
+            )
 
     threads = [threading.Thread(target=submit) for _ in range(4)]
     for t in threads:

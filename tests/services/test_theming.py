@@ -63,14 +63,23 @@ def test_discovery_assigns_every_answer_and_redacts(sessions, consultation, nlp)
 def test_rerun_never_overwrites_an_officers_decision(sessions, consultation, nlp, db):
     _run(sessions, consultation, nlp)
     with sessions() as s:
-        officer_theme = Theme(question_id=consultation.questions[1].id, key="plaques", name="Explain with plaques",
-                              description="Add plaques instead of renaming", origin=ThemeOrigin.OFFICER,
-                              examples=["Put up plaques explaining the history instead of renaming"])
+        officer_theme = Theme(
+            question_id=consultation.questions[1].id,
+            key="plaques",
+            name="Explain with plaques",
+            description="Add plaques instead of renaming",
+            origin=ThemeOrigin.OFFICER,
+            examples=["Put up plaques explaining the history instead of renaming"],
+        )
         s.add(officer_theme)
         s.flush()
         answer = s.scalars(select(Answer).where(Answer.text == COMMENTS[0])).one()
         s.execute(ThemeAssignment.__table__.delete().where(ThemeAssignment.answer_id == answer.id))
-        s.add(ThemeAssignment(theme_id=officer_theme.id, answer_id=answer.id, confidence=1.0, source=AssignmentSource.OFFICER))
+        s.add(
+            ThemeAssignment(
+                theme_id=officer_theme.id, answer_id=answer.id, confidence=1.0, source=AssignmentSource.OFFICER
+            )
+        )
         s.commit()
         officer_theme_id, answer_id = officer_theme.id, answer.id
 

@@ -51,6 +51,8 @@ def test_password_is_stored_as_argon2(db):
 
 def test_session_cookie_is_httponly_and_lax(client, db):
     user = make_staff(db)
-    r = form_post(client, "/staff/login", "/staff/login", {"email": user.email, "password": TEST_PASSWORD}, follow_redirects=False)
+    r = form_post(
+        client, "/staff/login", "/staff/login", {"email": user.email, "password": TEST_PASSWORD}, follow_redirects=False
+    )
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie

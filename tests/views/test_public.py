@@ -19,8 +19,11 @@ def _form(client, c):  # type: ignore[no-untyped-def]
 def _answers(c, token, key, **extra):  # type: ignore[no-untyped-def]
     agree, why, how = c.questions
     data = {
-        "csrftoken": token, "idempotency_key": key, "audience": "resident",
-        f"q{agree.id}": "Agree", f"q{why.id}": "Beckwith Road honours a slave trader; rename it after Olive Morris.",
+        "csrftoken": token,
+        "idempotency_key": key,
+        "audience": "resident",
+        f"q{agree.id}": "Agree",
+        f"q{why.id}": "Beckwith Road honours a slave trader; rename it after Olive Morris.",
         f"q{how.id}": ["Workshops", "Schools"],
     }
     data.update(extra)
@@ -109,7 +112,9 @@ def test_answers_are_escaped(client, db):
     c = make_consultation(db)
     token, key = _form(client, c)
     why = c.questions[1]
-    r = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, **{f"q{why.id}": "<script>alert(1)</script>"}))
+    r = client.post(
+        f"/consultations/{c.slug}/respond", data=_answers(c, token, key, **{f"q{why.id}": "<script>alert(1)</script>"})
+    )
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;" in r.text
 
@@ -118,7 +123,13 @@ def test_closed_consultation_takes_no_responses(client, db, sessions):
     c = make_consultation(db, status="closed")
     page = client.get(f"/consultations/{c.slug}/respond")
     assert "not open" in page.text
-    token = csrf_from(client.get("/").text) if 'name="csrftoken"' in client.get("/").text else csrf_from(page.text) if 'csrftoken' in page.text else None
+    token = (
+        csrf_from(client.get("/").text)
+        if 'name="csrftoken"' in client.get("/").text
+        else csrf_from(page.text)
+        if "csrftoken" in page.text
+        else None
+    )
     data = {"action": "submit", "audience": "resident", "idempotency_key": "x" * 32}
     if token:
         data["csrftoken"] = token
@@ -157,8 +168,12 @@ def test_results_show_themes_counts_quotes_and_response(client, db):
         a.redacted = a.text
     db.commit()
     make_theme(
-        db, why, answers=answers[:2], name="Names honour slave traders",
-        quotes=["Beckwith made his money from enslaved people"], response_text="We will rename Beckwith Road by March 2027.",
+        db,
+        why,
+        answers=answers[:2],
+        name="Names honour slave traders",
+        quotes=["Beckwith made his money from enslaved people"],
+        response_text="We will rename Beckwith Road by March 2027.",
     )
     page = client.get(f"/consultations/{c.slug}/results")
     assert page.status_code == 200

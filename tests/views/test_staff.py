@@ -7,12 +7,27 @@ from engage.models import AuditEvent, Consultation, JobStatus, Question, Theme, 
 from tests.conftest import csrf_from, form_post
 from tests.factories import make_consultation, make_response, make_theme
 
-READ_ROUTES = ["/staff", "/staff/consultations/{id}", "/staff/consultations/{id}/responses", "/staff/consultations/{id}/themes"]
-MANAGER_GET_ROUTES = ["/staff/consultations/new", "/staff/consultations/{id}/edit", "/staff/consultations/{id}/theming", "/staff/consultations/{id}/publish"]
+READ_ROUTES = [
+    "/staff",
+    "/staff/consultations/{id}",
+    "/staff/consultations/{id}/responses",
+    "/staff/consultations/{id}/themes",
+]
+MANAGER_GET_ROUTES = [
+    "/staff/consultations/new",
+    "/staff/consultations/{id}/edit",
+    "/staff/consultations/{id}/theming",
+    "/staff/consultations/{id}/publish",
+]
 MANAGER_POST_ROUTES = [
-    "/staff/consultations/new", "/staff/consultations/{id}/edit", "/staff/consultations/{id}/questions",
-    "/staff/consultations/{id}/questions/{qid}/remove", "/staff/consultations/{id}/questions/{qid}/move",
-    "/staff/consultations/{id}/status", "/staff/consultations/{id}/theming", "/staff/consultations/{id}/publish",
+    "/staff/consultations/new",
+    "/staff/consultations/{id}/edit",
+    "/staff/consultations/{id}/questions",
+    "/staff/consultations/{id}/questions/{qid}/remove",
+    "/staff/consultations/{id}/questions/{qid}/move",
+    "/staff/consultations/{id}/status",
+    "/staff/consultations/{id}/theming",
+    "/staff/consultations/{id}/publish",
 ]
 
 
@@ -49,11 +64,21 @@ def test_managers_can_open_every_page(client, db, login, role):
 
 def test_create_consultation(client, db, login, sessions):
     login()
-    r = form_post(client, "/staff/consultations/new", "/staff/consultations/new", [
-        ("title", "Youth Parliament: safer streets"), ("slug", ""), ("summary", "Tell us how to make streets safer."),
-        ("body", "Young people asked for this."), ("audiences", "young_person"), ("audiences", "parent"),
-        ("opens_on", "2027-01-10"), ("closes_on", "2027-02-28"),
-    ])
+    r = form_post(
+        client,
+        "/staff/consultations/new",
+        "/staff/consultations/new",
+        [
+            ("title", "Youth Parliament: safer streets"),
+            ("slug", ""),
+            ("summary", "Tell us how to make streets safer."),
+            ("body", "Young people asked for this."),
+            ("audiences", "young_person"),
+            ("audiences", "parent"),
+            ("opens_on", "2027-01-10"),
+            ("closes_on", "2027-02-28"),
+        ],
+    )
     assert r.status_code == 200 and "Consultation created" in r.text
     with sessions() as s:
         c = s.scalars(select(Consultation)).one()
@@ -64,7 +89,12 @@ def test_create_consultation(client, db, login, sessions):
 
 def test_create_consultation_errors(client, login):
     login()
-    r = form_post(client, "/staff/consultations/new", "/staff/consultations/new", {"title": "", "summary": "", "closes_on": "2027-01-01", "opens_on": "2027-02-01"})
+    r = form_post(
+        client,
+        "/staff/consultations/new",
+        "/staff/consultations/new",
+        {"title": "", "summary": "", "closes_on": "2027-01-01", "opens_on": "2027-02-01"},
+    )
     assert r.status_code == 400
     for anchor in ("#title", "#summary", "#audiences-0", "#closes_on"):
         assert f'href="{anchor}"' in r.text
@@ -73,9 +103,17 @@ def test_create_consultation_errors(client, login):
 def test_edit_consultation(client, db, login, sessions):
     c = make_consultation(db, status="draft")
     login()
-    r = form_post(client, f"/staff/consultations/{c.id}/edit", f"/staff/consultations/{c.id}/edit", [
-        ("title", "Renamed"), ("slug", "renamed-review"), ("summary", "New summary"), ("audiences", "resident"),
-    ])
+    r = form_post(
+        client,
+        f"/staff/consultations/{c.id}/edit",
+        f"/staff/consultations/{c.id}/edit",
+        [
+            ("title", "Renamed"),
+            ("slug", "renamed-review"),
+            ("summary", "New summary"),
+            ("audiences", "resident"),
+        ],
+    )
     assert "Details saved" in r.text
     with sessions() as s:
         assert s.get(Consultation, c.id).slug == "renamed-review"
@@ -92,9 +130,18 @@ def test_add_move_remove_questions(client, db, login, sessions, htmx):
     login()
     headers = {"HX-Request": "true"} if htmx else {}
     page = f"/staff/consultations/{c.id}"
-    r = form_post(client, page, f"{page}/questions", {
-        "text": "Which local heroes should we celebrate?", "kind": "single_choice", "options": "Olive Morris\nClaudia Jones\n", "required": "y",
-    }, headers=headers)
+    r = form_post(
+        client,
+        page,
+        f"{page}/questions",
+        {
+            "text": "Which local heroes should we celebrate?",
+            "kind": "single_choice",
+            "options": "Olive Morris\nClaudia Jones\n",
+            "required": "y",
+        },
+        headers=headers,
+    )
     assert r.status_code == 200 and "Which local heroes" in r.text
     if htmx:
         assert "<html" not in r.text and 'id="questions"' in r.text  # only the questions section
@@ -115,7 +162,12 @@ def test_add_move_remove_questions(client, db, login, sessions, htmx):
 def test_choice_question_needs_options(client, db, login):
     c = make_consultation(db, status="draft")
     login()
-    r = form_post(client, f"/staff/consultations/{c.id}", f"/staff/consultations/{c.id}/questions", {"text": "Pick", "kind": "multiple_choice", "options": "only one"})
+    r = form_post(
+        client,
+        f"/staff/consultations/{c.id}",
+        f"/staff/consultations/{c.id}/questions",
+        {"text": "Pick", "kind": "multiple_choice", "options": "only one"},
+    )
     assert r.status_code == 400 and "Enter at least 2 options" in r.text
 
 
@@ -153,7 +205,12 @@ def test_responses_page_shows_redacted_text_only(client, db, login):
 def test_theming_runs_outside_the_request_and_shows_progress(client, app, db, login, sessions, nlp):
     c = make_consultation(db, status="closed")
     why = c.questions[1]
-    for text in ["The street names honour slave traders", "Renaming costs businesses money", "Name it after Olive Morris", "Changing addresses is a hassle for older people"]:
+    for text in [
+        "The street names honour slave traders",
+        "Renaming costs businesses money",
+        "Name it after Olive Morris",
+        "Changing addresses is a hassle for older people",
+    ]:
         make_response(db, c, {why.id: text})
     login()
     page = f"/staff/consultations/{c.id}/theming"
