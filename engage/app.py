@@ -133,8 +133,7 @@ async def database_down(request: Request, exc: Exception) -> Response:
         "error.html",
         {
             "title": "Sorry, the service is unavailable",
-            "detail": "Please try again in a few minutes. "
-            "If you saw a reference number, your response was saved.",
+            "detail": "Please try again in a few minutes. If you saw a reference number, your response was saved.",
         },
         status_code=503,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
+from engage.models import Role
 from engage.settings import Settings
 
 
@@ -99,11 +100,10 @@ def demo() -> None:
 
 @main.command("create-user")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["admin", "officer", "moderator", "coalition_member"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--name", default=None, help="Display name (defaults to one made from the email)")
 def create_user(email: str, role: str, name: str | None) -> None:
     """Create a staff account. The password is read from a prompt or standard input."""
-    from engage.models import Role
     from engage.services.errors import ValidationFailed
     from engage.services.users import create_user as create
 

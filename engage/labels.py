@@ -45,6 +45,7 @@ ROLE = {
     Role.OFFICER: "Policy officer",
     Role.MODERATOR: "Moderator",
     Role.COALITION_MEMBER: "Coalition member",
+    Role.SAFEGUARDING_LEAD: "Safeguarding lead",
 }
 STANCE = {
     "support": "Supports",

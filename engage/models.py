@@ -89,6 +89,8 @@ class Role(enum.StrEnum):
     OFFICER = "officer"
     MODERATOR = "moderator"
     COALITION_MEMBER = "coalition_member"
+    # Sees safeguarding flags, and a young person's words verbatim; nobody else does.
+    SAFEGUARDING_LEAD = "safeguarding_lead"
 
 
 class ThemeOrigin(enum.StrEnum):
@@ -259,3 +261,35 @@ class AuditEvent(Base):
     target_type: Mapped[str] = mapped_column(String(64))
     target_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EqualityAnswers(Base):
+    """Optional equality monitoring answers, kept apart from what people said.
+
+    Only ever shown in aggregate (with disclosure control) and deleted on the retention schedule.
+    Values are the labels in `engage.equality`; None means the question was skipped.
+    """
+
+    __tablename__ = "equality_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
+    age_band: Mapped[str | None] = mapped_column(String(40))
+    ethnic_group: Mapped[str | None] = mapped_column(String(80))  # broad census group
+    ethnic_group_detail: Mapped[str | None] = mapped_column(String(120))  # detailed census category
+    sex: Mapped[str | None] = mapped_column(String(40))
+    disability: Mapped[str | None] = mapped_column(String(40))
+    religion: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ResponseContact(Base):
+    """A respondent's email, if they chose to leave one; kept apart and deleted on schedule."""
+
+    __tablename__ = "response_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    notify_on_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
