@@ -11,13 +11,13 @@ from nlp import flags as flag_rules
 from nlp import redact
 from nlp import stance as stance_rules
 from nlp.components import YOUNG_PERSON_KEY
-from nlp.types import CommentAnalysis, Flag, Redaction
+from nlp.results import CommentAnalysis, Flag, Redaction
 
 __all__ = ["CommentAnalysis", "Flag", "Redaction", "analyse", "analyse_text"]
 
 
 def _docs(nlp: Language, texts: Sequence[str], young: Sequence[bool]) -> Iterator[Doc]:
-    for text, yp in zip(texts, young):
+    for text, yp in zip(texts, young, strict=True):
         doc = nlp.make_doc(text)
         if yp:
             doc.user_data[YOUNG_PERSON_KEY] = True
@@ -47,8 +47,12 @@ def analyse(
     out: list[CommentAnalysis] = []
     for doc in nlp.pipe(_docs(nlp, texts, young), batch_size=batch_size):
         if doc._.redactions is None:  # pipeline without the engage components
-            doc._.redactions = [Redaction(s, e, lab) for s, e, lab in redact.find_all(doc.text, [
-                (ent.start_char, ent.end_char, ent.label_) for ent in doc.ents])]
+            doc._.redactions = [
+                Redaction(s, e, lab)
+                for s, e, lab in redact.find_all(
+                    doc.text, [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+                )
+            ]
             doc._.redacted = redact.apply(doc.text, [(r.start, r.end, r.label) for r in doc._.redactions])
         if doc._.flags is None:
             yp = bool(doc.user_data.get(YOUNG_PERSON_KEY, False))

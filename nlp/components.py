@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from nlp import flags as flag_rules
 from nlp import redact
 from nlp import stance as stance_rules
-from nlp.types import Flag, Redaction
+from nlp.results import Flag, Redaction
 
 YOUNG_PERSON_KEY = "engage.young_person"
 

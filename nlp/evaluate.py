@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -39,7 +40,7 @@ def load_split(path: Path, min_rows: int = 30) -> tuple[list[tuple[str, str]], l
         rows = [(r["feedback"], r["subcategory"]) for r in csv.DictReader(fh)]
     counts = Counter(label for _t, label in rows)
     rows = [r for r in rows if counts[r[1]] >= min_rows]
-    rng = random.Random(42)
+    rng = random.Random(42)  # noqa: S311  (the protocol's shuffle)
     rng.shuffle(rows)
     cut = int(len(rows) * 0.7)
     return rows[:cut], rows[cut:]
@@ -111,7 +112,7 @@ def eval_discovery(test: list[tuple[str, str]], nlp: Any) -> dict[str, Any]:
     runs = []
     for seed in (1, 2):
         order = list(range(len(texts)))
-        random.Random(seed).shuffle(order)
+        random.Random(seed).shuffle(order)  # noqa: S311
         _th, asg = discover([texts[i] for i in order], analyses=[analyses[i] for i in order])
         lab = [""] * len(texts)
         for pos, i in enumerate(order):
@@ -153,17 +154,22 @@ def eval_redaction(nlp: Any) -> dict[str, Any]:
     an = analyse(nlp, [r["text"] for r in pii])
     hit: Counter[str] = Counter()
     tot: Counter[str] = Counter()
-    for r, a in zip(pii, an):
+    for r, a in zip(pii, an, strict=True):
         tot[r["kind"]] += 1
         if _covered(a.redactions, r["span"][0], r["span"][1], r["text"], r["kind"]):
             hit[r["kind"]] += 1
     out["recall_by_kind"] = {k: {"recall": round(hit[k] / tot[k], 4), "n": tot[k]} for k in sorted(tot)}
-    for name, fname in (("names_dev", "names.jsonl"), ("names_holdout", "names_holdout.jsonl")):
+    sets = (
+        ("names_dev", "names.jsonl"),  # used to develop the rules
+        ("names_dev2", "names_dev2.jsonl"),  # second development set (new frames)
+        ("names_holdout", "names_holdout.jsonl"),  # never used to tune the rules
+    )
+    for name, fname in sets:
         rows = [json.loads(line) for line in (EVAL_DIR / fname).read_text(encoding="utf-8").splitlines()]
         an = analyse(nlp, [r["text"] for r in rows])
         nh: Counter[str] = Counter()
         nt: Counter[str] = Counter()
-        for r, a in zip(rows, an):
+        for r, a in zip(rows, an, strict=True):
             for s, e in r["names"]:
                 nt[r["origin"]] += 1
                 if _covered(a.redactions, s, e, r["text"]):
@@ -177,6 +183,28 @@ def eval_redaction(nlp: Any) -> dict[str, Any]:
             "gap_max_minus_min": round(max(per.values()) - min(per.values()), 4),
         }
     return out
+
+
+def eval_stance(path: Path) -> dict[str, Any]:
+    """Stance against the sign of the NHS criticality score (a sentiment proxy: no stance labels exist)."""
+    from nlp.stance import stance
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if re.fullmatch(r"-?\d+", (r.get("criticality") or "").strip())]
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        c = int(r["criticality"])
+        gold = "positive" if c > 0 else "negative" if c < 0 else "zero"
+        confusion[gold][stance(r["feedback"])] += 1
+    polar = [(g, s) for g, cnt in confusion.items() if g != "zero" for s, n in cnt.items() for _ in range(n)]
+    decided = [(g, s) for g, s in polar if s in ("support", "oppose")]
+    agree = sum(1 for g, s in decided if (g, s) in (("positive", "support"), ("negative", "oppose")))
+    return {
+        "rows": len(rows),
+        "confusion": {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())},
+        "precision_when_polar": round(agree / max(1, len(decided)), 4),
+        "coverage_polar": round(len(decided) / max(1, len(polar)), 4),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["mapping_10_examples"] = eval_mapping(train, test, 10)
         if not args.skip_discovery:
             report["discovery"] = eval_discovery(test, nlp)
+        report["stance_vs_criticality"] = eval_stance(args.data)
     if not args.skip_redaction:
         report["redaction"] = eval_redaction(nlp)
     print(json.dumps(report, indent=2, ensure_ascii=False))

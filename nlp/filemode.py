@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.errors import InputError
-from nlp.types import CodebookTheme
+from nlp.results import CodebookTheme, CommentAnalysis
 
 __all__ = ["InputError", "read_codebook", "read_rows", "run_theme_file"]
 
@@ -182,11 +182,15 @@ def run_theme_file(
     try:
         nlp = load_pipeline(model)
         cb = bar.stage(0.0, 0.6, "analysing")
-        analyses = []
+        # identical comments ("Nothing", campaign texts) are analysed once
+        unique = list(dict.fromkeys(texts))
+        done: list[CommentAnalysis] = []
         chunk = 2000
-        for start in range(0, len(texts), chunk):
-            analyses.extend(analyse(nlp, texts[start : start + chunk]))
-            cb((start + chunk) / len(texts))
+        for start in range(0, len(unique), chunk):
+            done.extend(analyse(nlp, unique[start : start + chunk]))
+            cb((start + chunk) / len(unique))
+        by_text = dict(zip(unique, done, strict=True))
+        analyses = [by_text[t] for t in texts]
         if codebook is not None:
             assignments = map_to_codebook(
                 [a.redacted for a in analyses], codebook, progress=bar.stage(0.6, 0.95, "mapping")
@@ -197,7 +201,7 @@ def run_theme_file(
         write = bar.stage(0.95, 1.0, "writing")
         out = Path(out_path)
         with out.open("w", encoding="utf-8") as fh:
-            for rid, a, asg in zip(ids, analyses, assignments):
+            for rid, a, asg in zip(ids, analyses, assignments, strict=True):
                 rec = {
                     "id": rid,
                     "themes": [x.theme_id for x in asg],
@@ -211,8 +215,13 @@ def run_theme_file(
             payload = {
                 "themes": [
                     {
-                        "id": t.id, "name": t.name, "description": t.description, "keyphrases": t.keyphrases,
-                        "quotes": t.quotes, "count": t.count, "stance": t.stance,
+                        "id": t.id,
+                        "name": t.name,
+                        "description": t.description,
+                        "keyphrases": t.keyphrases,
+                        "quotes": t.quotes,
+                        "count": t.count,
+                        "stance": t.stance,
                     }
                     for t in themes
                 ]

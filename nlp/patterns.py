@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (typographic apostrophes and dashes are matched on purpose)
 """Regular-expression detectors for personal data (no spaCy needed).
 
 Each detector yields ``(start, end, label)`` character spans over the original text.
@@ -25,9 +26,7 @@ EMAIL_RE = re.compile(
     re.IGNORECASE,
 )
 # Plain e-mails are by far the most common form: a strict pattern first.
-EMAIL_STRICT_RE = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"
-)
+EMAIL_STRICT_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b")
 _OBFUSCATED_AT = re.compile(r"\(at\)|\[at\]|\sat\s", re.IGNORECASE)
 _OBFUSCATED_DOT = re.compile(r"\(dot\)|\[dot\]|\sdot\s", re.IGNORECASE)
 
@@ -52,9 +51,7 @@ HANDLE_CUE_RE = re.compile(
 REDDIT_RE = re.compile(r"(?<![\w/])u/[A-Za-z0-9_\-]{3,20}\b")
 
 # UK phone numbers: +44 / 0044 / 0 prefixes, spaces, hyphens, dots and brackets in between.
-PHONE_CAND_RE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)[1-9](?:[\s.\-()]{0,2}\d){7,10}(?!\d)"
-)
+PHONE_CAND_RE = re.compile(r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)[1-9](?:[\s.\-()]{0,2}\d){7,10}(?!\d)")
 
 POSTCODE_RE = re.compile(
     r"\b(?:GIR\s?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)\s?[0-9][ABD-HJLNP-UW-Z]{2})\b",
@@ -68,11 +65,65 @@ _STREET_SUFFIX = (
 )
 _LOWER_OK_SUFFIX = r"street|road|avenue|lane|close|drive|crescent|gardens|terrace|grove|mews|rd|st|ave"
 _NOT_STREET_WORD = {
-    "the", "a", "an", "on", "in", "at", "to", "of", "my", "our", "your", "their", "his", "her",
-    "down", "up", "along", "across", "minutes", "minute", "mins", "hours", "hour", "days", "day",
-    "weeks", "week", "years", "year", "times", "people", "cars", "houses", "homes", "children",
-    "kids", "miles", "mile", "metres", "yards", "steps", "and", "or", "from", "for", "by", "with",
-    "new", "more", "less", "than", "per", "is", "are", "was", "were", "every", "each", "other",
+    "the",
+    "a",
+    "an",
+    "on",
+    "in",
+    "at",
+    "to",
+    "of",
+    "my",
+    "our",
+    "your",
+    "their",
+    "his",
+    "her",
+    "down",
+    "up",
+    "along",
+    "across",
+    "minutes",
+    "minute",
+    "mins",
+    "hours",
+    "hour",
+    "days",
+    "day",
+    "weeks",
+    "week",
+    "years",
+    "year",
+    "times",
+    "people",
+    "cars",
+    "houses",
+    "homes",
+    "children",
+    "kids",
+    "miles",
+    "mile",
+    "metres",
+    "yards",
+    "steps",
+    "and",
+    "or",
+    "from",
+    "for",
+    "by",
+    "with",
+    "new",
+    "more",
+    "less",
+    "than",
+    "per",
+    "is",
+    "are",
+    "was",
+    "were",
+    "every",
+    "each",
+    "other",
 }
 ADDRESS_RE = re.compile(
     rf"\b(?:(?:flat|apartment|apt|unit|room)\s*\d+[a-z]?,?\s+)?"

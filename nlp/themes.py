@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (typographic apostrophes and dashes are matched on purpose)
 """Theme discovery (unsupervised) and mapping to an officer's codebook (supervised).
 
 Both work on plain texts and return plain dataclasses. Determinism: inputs are put in a
@@ -18,27 +19,127 @@ from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
 from spacy.language import Language
 
 from nlp import stance as stance_rules
 from nlp.analysis import analyse, analyse_text
-from nlp.types import Assignment, CodebookTheme, CommentAnalysis, ThemeProposal
+from nlp.results import Assignment, CodebookTheme, CommentAnalysis, ThemeProposal
 
 __all__ = ["Assignment", "CodebookTheme", "ThemeProposal", "discover", "map_to_codebook"]
 
 Progress = Callable[[float], None] | None
 SEED = 0
+TOPIC_SHARE = 0.5  # topics = max_themes * TOPIC_SHARE; the stance split brings the count back up
 _PLACEHOLDER = re.compile(r"\[(NAME|EMAIL|PHONE|POSTCODE|ADDRESS|URL|HANDLE)\]")
 _SPACES = re.compile(r"\s+")
 # Words that carry stance rather than topic: kept out of theme names so names stay neutral.
 _STANCE_WORDS = {w for w in (set(stance_rules._POS) | set(stance_rules._NEG)) if " " not in w} | {
-    "very", "really", "extremely", "absolutely", "totally", "well", "lot", "lots", "thing", "things",
-    "just", "think", "feel", "felt", "like", "would", "did", "does", "got", "get", "make", "made",
-    "everything", "nothing", "people", "way", "time", "im", "ive", "dont", "didnt", "wasnt", "isnt",
+    "very",
+    "really",
+    "extremely",
+    "absolutely",
+    "totally",
+    "well",
+    "lot",
+    "lots",
+    "thing",
+    "things",
+    "just",
+    "think",
+    "feel",
+    "felt",
+    "like",
+    "would",
+    "did",
+    "does",
+    "got",
+    "get",
+    "make",
+    "made",
+    "everything",
+    "people",
+    "way",
+    "time",
+    "im",
+    "ive",
+    "dont",
+    "didnt",
+    "wasnt",
+    "isnt",
 }
-_STOP = sorted(ENGLISH_STOP_WORDS | {"im", "ive", "dont", "didnt", "doesnt", "wasnt", "isnt", "cant", "wont", "ll", "ve", "re"})
+# Stop words for key phrases; words that carry a theme on their own ("nothing", "after" in
+# "looked after", "never") are kept.
+_KEEP = {
+    "nothing",
+    "no",
+    "not",
+    "none",
+    "everything",
+    "after",
+    "never",
+    "always",
+    "more",
+    "less",
+    "enough",
+    "too",
+    "back",
+    "home",
+    "help",
+    "call",
+    "time",
+    "first",
+    "few",
+    "find",
+    "give",
+    "keep",
+    "get",
+    "put",
+}
+_STOP = sorted(
+    (ENGLISH_STOP_WORDS - _KEEP)
+    | {
+        "im",
+        "ive",
+        "dont",
+        "didnt",
+        "doesnt",
+        "wasnt",
+        "isnt",
+        "cant",
+        "wont",
+        "ll",
+        "ve",
+        "re",
+        "s",
+        "t",
+        "it's",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "don't",
+        "didn't",
+        "doesn't",
+        "can't",
+        "won't",
+        "that's",
+        "there's",
+        "they're",
+        "we're",
+        "you're",
+        "isn't",
+        "wasn't",
+        "aren't",
+        "couldn't",
+        "wouldn't",
+        "shouldn't",
+        "let's",
+        "he's",
+        "she's",
+    }
+)
 
 
 def _report(progress: Progress, value: float) -> None:
@@ -51,7 +152,9 @@ def _norm(text: str) -> str:
     return _SPACES.sub(" ", text.replace("’", "'")).strip().lower()
 
 
-def _analyses(texts: Sequence[str], nlp: Language | None, analyses: Sequence[CommentAnalysis] | None) -> list[CommentAnalysis]:
+def _analyses(
+    texts: Sequence[str], nlp: Language | None, analyses: Sequence[CommentAnalysis] | None
+) -> list[CommentAnalysis]:
     if analyses is not None:
         if len(analyses) != len(texts):
             raise ValueError("analyses must have one entry per text")
@@ -67,55 +170,160 @@ def _polarity(stance: str) -> str:
 
 def _theme_id(keyphrases: Sequence[str], stance: str | None) -> str:
     key = "|".join(sorted(keyphrases)) + "|" + (stance or "")
-    return "t" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+    return "t" + hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
 
 
-def _vectorize(docs: Sequence[str], weights: np.ndarray) -> tuple[TfidfVectorizer, sparse.csr_matrix]:
+def _cluster_matrix(docs: Sequence[str]) -> sparse.csr_matrix:
+    """Word 1-2 grams plus character 2-4 grams, no stop-word removal ("nothing", "no" matter)."""
     min_df = 2 if len(docs) >= 50 else 1
-    vec = TfidfVectorizer(
-        ngram_range=(1, 2), min_df=min_df, max_df=0.5, sublinear_tf=True, stop_words=_STOP,
-        token_pattern=r"(?u)\b[a-z][a-z']+\b", dtype=np.float64,
-    )
+    parts = []
+    for vec in (
+        TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, dtype=np.float64),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=min_df, sublinear_tf=True, dtype=np.float64),
+    ):
+        try:
+            parts.append(vec.fit_transform(docs))
+        except ValueError:  # empty vocabulary
+            continue
+    if not parts:
+        return sparse.csr_matrix(np.ones((len(docs), 1)))
+    return sparse.hstack(parts).tocsr()
+
+
+_ANY_WORD = r"(?u)\b\w+\b"
+_WORD_PATTERN = r"(?u)\b\w[\w']*\b"
+_TOKEN = re.compile(r"(?u)\b[a-z][a-z']*\b")
+_STOP_SET = frozenset(_STOP)
+
+
+def _phrases(doc: str) -> list[str]:
+    """1-3 word phrases that neither start nor end with a stop word ("looked after", "waiting time")."""
+    toks = _TOKEN.findall(doc)
+    out = []
+    for n in (1, 2, 3):
+        for i in range(len(toks) - n + 1):
+            gram = toks[i : i + n]
+            if gram[0] in _STOP_SET or gram[-1] in _STOP_SET:
+                continue
+            if n == 3 and gram[1] in _PLACEHOLDER_TOKENS:
+                continue
+            out.append(" ".join(gram))
+    return out
+
+
+def _keyphrase_matrix(docs: Sequence[str]) -> tuple[TfidfVectorizer, sparse.csr_matrix]:
+    vec = TfidfVectorizer(analyzer=_phrases, min_df=2 if len(docs) >= 50 else 1, sublinear_tf=True, dtype=np.float64)
     try:
         x = vec.fit_transform(docs)
-    except ValueError:  # empty vocabulary (e.g. all texts are stop words)
-        vec = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", min_df=1, dtype=np.float64)
-        x = vec.fit_transform([d if d.strip() else "empty" for d in docs])
+    except ValueError:
+        vec = TfidfVectorizer(token_pattern=_ANY_WORD, min_df=1, dtype=np.float64)
+        x = vec.fit_transform([d if d.strip() else "blank" for d in docs])
     return vec, x.tocsr()
 
 
+_PLACEHOLDER_TOKENS = {"namex", "emailx", "phonex", "postcodex", "addressx", "urlx", "handlex"}
+
+
+_GENERIC = {
+    "lot",
+    "bit",
+    "way",
+    "thing",
+    "things",
+    "don't",
+    "make",
+    "made",
+    "need",
+    "not",
+    "no",
+    "more",
+    "less",
+    "too",
+    "after",
+    "never",
+    "always",
+    "enough",
+    "none",
+    "really",
+    "think",
+    "time",
+    "back",
+    "get",
+    "put",
+    "give",
+    "keep",
+    "find",
+    "first",
+    "few",
+    "help",
+    "call",
+    "home",
+}
+_NOISE = re.compile(r"^x{3,}$|^[a-z]$")
+
+
 def _keyphrases(
-    x: sparse.csr_matrix, vec: TfidfVectorizer, members: np.ndarray, weights: np.ndarray, overall: np.ndarray, n: int = 6
+    x: sparse.csr_matrix,
+    vec: TfidfVectorizer,
+    members: np.ndarray,
+    weights: np.ndarray,
+    overall: np.ndarray,
+    n: int = 6,
 ) -> list[str]:
+    """Class-based TF-IDF: phrases frequent in the theme and rarer elsewhere (ties broken by text).
+
+    A longer phrase replaces its words when it scores at least half as well ("looked after").
+    """
     terms = vec.get_feature_names_out()
     w = weights[members]
     sub = x[members]
     mean = np.asarray(sub.multiply(w[:, None]).sum(axis=0)).ravel() / max(w.sum(), 1e-9)
     doc_freq = np.asarray((sub > 0).multiply(w[:, None]).sum(axis=0)).ravel() / max(w.sum(), 1e-9)
     score = mean * np.log1p(mean / (overall + 1e-9)) * np.sqrt(doc_freq + 1e-9)
-    order = sorted(range(len(terms)), key=lambda i: (-score[i], terms[i]))
+    order = [int(i) for i in np.lexsort((terms, -score))[: 60 * n] if score[i] > 0]
+    cands = [(str(terms[i]), float(score[i])) for i in order]
+    cands = [
+        (t, sc) for t, sc in cands if not any(tok in _PLACEHOLDER_TOKENS or _NOISE.match(tok) for tok in t.split())
+    ]
     out: list[str] = []
-    for i in order:
-        if score[i] <= 0 or len(out) >= n:
+    for t, sc in cands:
+        if len(out) >= n:
             break
-        t = str(terms[i])
-        if t.endswith("x") and t[:-1] in {"name", "email", "phone", "postcode", "address", "url", "handle"}:
+        longer = [c for c, csc in cands if " " in c and c != t and t in c.split() and csc >= 0.5 * sc]
+        if longer:
+            t = longer[0]
+        if t in out or any(set(t.split()) <= set(o.split()) for o in out):
             continue
-        # skip a unigram already inside a chosen bigram and vice versa
-        if any(t in o.split() or o in t.split() for o in out):
-            continue
+        out = [o for o in out if not set(o.split()) < set(t.split())]
         out.append(t)
     return out
 
 
 def _name(keyphrases: Sequence[str], stance: str | None, split: bool) -> str:
-    topical = [k for k in keyphrases if not all(w in _STANCE_WORDS for w in k.split())]
-    words = (topical or list(keyphrases) or ["other comments"])[:2]
-    name = " and ".join(words)
+    """Short neutral name from the key phrases: stance and filler words are left out."""
+    skip = _STANCE_WORDS | _STOP_SET
+    topical: list[str] = []
+    for k in keyphrases:
+        toks = k.split()
+        while toks and toks[0] in skip:  # "absolutely nothing" -> "nothing"
+            toks.pop(0)
+        while toks and toks[-1] in skip:
+            toks.pop()
+        core = " ".join(toks)
+        if core in _GENERIC or core in {"thing", "things", "none", "nothing else"}:
+            continue
+        if core and core not in topical and not any(core in t.split() for t in topical):
+            topical.append(core)
+    words = (topical or [k for k in keyphrases if k not in _GENERIC] or ["other comments"])[:2]
+    name = " / ".join(words)
     name = name[:1].upper() + name[1:]
-    if split and stance:
-        name += {"support": " (in favour)", "oppose": " (concerns)", "neutral": " (neutral or mixed)"}.get(stance, "")
+    if split and stance in ("support", "oppose"):
+        name += {"support": " (positive)", "oppose": " (negative)"}[stance]
     return name
+
+
+def _compatible(p: str, q: str) -> bool:
+    return {p, q} != {"support", "oppose"}
 
 
 def discover(
@@ -129,8 +337,9 @@ def discover(
     """Propose at most ``max_themes`` themes for one question's answers.
 
     Returns ``(themes, assignments)`` with ``assignments[i]`` the themes of ``texts[i]`` (one
-    each). Themes never mix supportive and opposing comments: each topic cluster is split by
-    stance. Quotes are redacted text.
+    each, with the cosine similarity to the theme centre mapped to 0..1). A theme never mixes
+    supportive and opposing comments: a topic holding both is split by stance. Quotes are
+    redacted text. Deterministic: the same multiset of texts in any order gives the same result.
     """
     max_themes = max(3, int(max_themes))
     n = len(texts)
@@ -141,7 +350,7 @@ def discover(
     an = _analyses(texts, nlp, analyses)
     _report(progress, 0.3)
 
-    # Canonical order: unique (normalised text, polarity) keys, sorted.
+    # Canonical order: unique (normalised redacted text, polarity) keys, sorted.
     keys = [(_norm(a.redacted), _polarity(a.stance)) for a in an]
     uniq = sorted(set(keys))
     index = {k: i for i, k in enumerate(uniq)}
@@ -152,19 +361,20 @@ def discover(
     redacted_of: dict[int, str] = {}
     for i, a in enumerate(an):
         redacted_of.setdefault(int(row_of[i]), a.redacted)
-
-    vec, x = _vectorize(docs, weights)
     m = len(docs)
+
+    x = _cluster_matrix(docs)
     if m >= 4 and x.shape[1] >= 3:
-        n_comp = int(min(100, x.shape[1] - 1, m - 1))
-        svd = TruncatedSVD(n_components=n_comp, random_state=SEED, algorithm="randomized", n_iter=7)
+        n_comp = int(min(50, x.shape[1] - 1, m - 1))
+        svd = TruncatedSVD(n_components=n_comp, random_state=SEED, algorithm="randomized", n_iter=5)
         z = normalize(svd.fit_transform(x))
     else:
-        z = normalize(x.toarray()) if x.shape[1] else np.zeros((m, 1))
+        z = normalize(x.toarray())
     _report(progress, 0.5)
 
-    # Number of topics: grows with the data, bounded so that the stance split stays within max_themes.
-    k_topics = int(min(max(1, max_themes // 2), max(1, round(math.sqrt(weights.sum() / 4)))))
+    # Topics: k grows with the data (about sqrt(n/4)), at most max_themes.
+    total = float(weights.sum())
+    k_topics = int(min(max(1, round(max_themes * TOPIC_SHARE)), max(1, round(math.sqrt(total / 4)))))
     k_topics = min(k_topics, len(np.unique(np.round(z, 6), axis=0)))
     if k_topics > 1:
         km = KMeans(n_clusters=k_topics, n_init=10, random_state=SEED)
@@ -173,11 +383,12 @@ def discover(
         topic = np.zeros(m, dtype=int)
     _report(progress, 0.8)
 
-    # Groups = (topic, polarity); small groups merge into the nearest same-polarity group.
+    # Stance split: within a topic, supportive, opposing and neutral/mixed comments form separate
+    # groups; small groups then merge into the nearest compatible group (never support + oppose).
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     for i in range(m):
         groups[(int(topic[i]), pol[i])].append(i)
-    total = weights.sum()
+
     min_size = max(2.0, 0.02 * total)
 
     def gsize(g: tuple[int, str]) -> float:
@@ -188,38 +399,45 @@ def discover(
         c = (z[idx] * weights[idx, None]).sum(axis=0)
         return c / (np.linalg.norm(c) + 1e-12)
 
-    def has_partner(g: tuple[int, str]) -> bool:
-        return any(h != g and h[1] == g[1] for h in groups)
+    def partners(g: tuple[int, str]) -> list[tuple[int, str]]:
+        return [h for h in groups if h != g and _compatible(h[1], g[1])]
 
     while True:
         order = sorted(groups, key=lambda g: (gsize(g), g))
-        cand = [g for g in order if gsize(g) < min_size and has_partner(g)]
+        cand = [g for g in order if gsize(g) < min_size and partners(g)]
         if not cand and len(groups) > max_themes:
-            cand = [g for g in order if has_partner(g)]
+            cand = [g for g in order if partners(g)]
         if not cand:
             break
         g = cand[0]
         cg = centroid(g)
-        same = [h for h in groups if h != g and h[1] == g[1]]
-        target = max(same, key=lambda h: (float(centroid(h) @ cg), -h[0]))
-        groups[target].extend(groups.pop(g))
+        target = max(partners(g), key=lambda h: (float(centroid(h) @ cg), -h[0], h[1]))
+        merged = groups.pop(g)
+        new_key = target if target[1] != "neutral" else (target[0], g[1])
+        combined = groups.pop(target) + merged
+        groups.setdefault(new_key, []).extend(combined)
+    _report(progress, 0.9)
 
-    overall = np.asarray(x.multiply(weights[:, None]).sum(axis=0)).ravel() / max(total, 1e-9)
+    kx_vec, kx = _keyphrase_matrix(docs)
+    overall = np.asarray(kx.multiply(weights[:, None]).sum(axis=0)).ravel() / max(total, 1e-9)
     topic_counts = Counter(t for t, _p in groups)
     themes: list[ThemeProposal] = []
     member_theme: dict[int, int] = {}
     member_score: dict[int, float] = {}
-    ordered_groups = sorted(groups, key=lambda g: (-gsize(g), g))
-    for gi, g in enumerate(ordered_groups):
+    for gi, g in enumerate(sorted(groups, key=lambda g: (-gsize(g), g))):
         idx = np.array(sorted(groups[g]))
-        c = centroid(g)
-        sims = z[idx] @ c
-        kp = _keyphrases(x, vec, idx, weights, overall)
-        stance = g[1]
-        split = topic_counts[g[0]] > 1
+        sims = z[idx] @ centroid(g)
+        kp = _keyphrases(kx, kx_vec, idx, weights, overall)
+        weight_by_pol: dict[str, float] = defaultdict(float)
+        for i in idx:
+            weight_by_pol[pol[i]] += float(weights[i])
+        stance = max(("support", "oppose", "neutral"), key=lambda p: (weight_by_pol[p], p == g[1]))
         count = int(gsize(g))
-        # representative quotes: closest to the centroid, distinct, not too short
-        quote_order = sorted(range(len(idx)), key=lambda j: (-(sims[j] + 0.05 * min(len(docs[idx[j]]), 200) / 200), docs[idx[j]]))
+        # representative quotes: near the centre, distinct, long enough to say something
+        quote_order = sorted(
+            range(len(idx)),
+            key=lambda j: (-(sims[j] + 0.1 * min(len(docs[idx[j]]), 150) / 150), docs[idx[j]]),
+        )
         quotes: list[str] = []
         for j in quote_order:
             q = redacted_of[int(idx[j])].strip()
@@ -228,26 +446,27 @@ def discover(
             quotes.append(q if len(q) <= 300 else q[:297].rstrip() + "...")
             if len(quotes) >= 3:
                 break
-        name = _name(kp, stance, split)
-        share = count / total
+        name = _name(kp, stance, topic_counts[g[0]] > 1 or stance != "neutral")
         desc_terms = ", ".join(f'"{k}"' for k in kp[:4]) or "no recurring terms"
+        stance_words = {
+            "support": "mostly positive or supportive",
+            "oppose": "mostly negative or opposed",
+            "neutral": "neutral or mixed",
+        }[stance]
         description = (
-            f"{count} comment{'s' if count != 1 else ''} ({share:.0%}) that mention {desc_terms}; "
-            f"stance: {stance if stance != 'neutral' else 'neutral or mixed'}."
+            f"{count} comment{'s' if count != 1 else ''} ({count / total:.0%}) often mentioning {desc_terms}; "
+            f"{stance_words}."
         )
         themes.append(ThemeProposal(_theme_id(kp, stance), name, description, kp, quotes, count, stance))
         for j, i in enumerate(idx):
             member_theme[int(i)] = gi
             member_score[int(i)] = float(max(0.0, min(1.0, (sims[j] + 1) / 2)))
-    # unique ids
     seen: Counter[str] = Counter()
     for t in themes:
         seen[t.id] += 1
         if seen[t.id] > 1:
-            t.id = f"{t.id}{seen[t.id]}"
-    assignments = [
-        [Assignment(themes[member_theme[int(r)]].id, round(member_score[int(r)], 4))] for r in row_of
-    ]
+            t.id = f"{t.id}-{seen[t.id]}"
+    assignments = [[Assignment(themes[member_theme[int(r)]].id, round(member_score[int(r)], 4))] for r in row_of]
     _report(progress, 1.0)
     return themes, assignments
 
@@ -256,10 +475,49 @@ def discover(
 # Mapping to a codebook
 
 
-def _map_features() -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    word = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, token_pattern=r"(?u)\b\w[\w']*\b", dtype=np.float64)
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=200_000, dtype=np.float64)
-    return word, char
+def _map_matrices(train: Sequence[str], texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Word 1-2 grams + character 2-5 grams; vocabulary and IDF from examples and texts together."""
+    word = TfidfVectorizer(
+        ngram_range=(1, 2), min_df=1, sublinear_tf=True, token_pattern=_WORD_PATTERN, dtype=np.float64
+    )
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, dtype=np.float64)
+    corpus = list(train) + list(texts)
+    parts_tr, parts_te = [], []
+    for vec in (word, char):
+        try:
+            vec.fit(corpus)
+        except ValueError:  # empty vocabulary (e.g. min_df on a tiny corpus)
+            vec.set_params(min_df=1)
+            try:
+                vec.fit(corpus)
+            except ValueError:
+                continue
+        parts_tr.append(vec.transform(train))
+        parts_te.append(vec.transform(texts))
+    if not parts_tr:
+        return sparse.csr_matrix(np.ones((len(train), 1))), sparse.csr_matrix(np.ones((len(texts), 1)))
+    return sparse.hstack(parts_tr).tocsr(), sparse.hstack(parts_te).tocsr()
+
+
+def _softmax(d: np.ndarray, temperature: float) -> np.ndarray:
+    if d.ndim == 1:  # binary problem: liblinear returns one column
+        d = np.column_stack([-d, d])
+    z = d * temperature
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _choose(row: np.ndarray, max_labels: int = 3) -> list[int]:
+    """Labels that maximise the expected per-comment F1 if one theme is right: top-k with
+    k = argmax sum(p[:k]) * 2 / (1 + k)."""
+    order = np.argsort(-row, kind="stable")
+    best_k, best_v = 1, float(row[order[0]])
+    for k in range(2, max_labels + 1):
+        v = float(row[order[:k]].sum()) * 2 / (1 + k)
+        if v > best_v + 1e-12:
+            best_k, best_v = k, v
+    return [int(j) for j in order[:best_k]]
 
 
 def map_to_codebook(
@@ -271,57 +529,66 @@ def map_to_codebook(
 ) -> list[list[Assignment]]:
     """Assign each text to one or more codebook themes, with a confidence in 0..1.
 
-    Every text gets at least one theme (the most likely). Examples (officers' corrections
-    included) train a linear classifier; the theme's name and description count as examples.
+    A linear SVM on word and character n-grams learns from each theme's examples (officers'
+    corrections are just more examples), its name and its description. Every text gets the most
+    likely theme, and a second or third one when that raises the expected per-comment F1.
+    With few examples per theme it self-trains on the confident texts of the batch.
+    ``nlp`` is accepted for API symmetry; mapping needs no spaCy pipeline. Deterministic.
     """
+    del nlp
     if not codebook:
         raise ValueError("codebook is empty")
     _report(progress, 0.0)
     ids = [t.id for t in codebook]
     if len(set(ids)) != len(ids):
         raise ValueError("codebook theme ids must be unique")
-    train_x: list[str] = []
-    train_y: list[int] = []
-    for k, t in enumerate(codebook):
-        for doc in [t.name, f"{t.name}. {t.description}" if t.description else "", *t.examples]:
-            if doc and doc.strip():
-                train_x.append(_norm(doc))
-                train_y.append(k)
-    # canonical order of the training set
-    pairs = sorted(set(zip(train_x, train_y)))
-    train_x = [p[0] for p in pairs]
-    y = np.array([p[1] for p in pairs])
-    norm_texts = [_norm(t if isinstance(t, str) else "") for t in texts]
     if len(codebook) == 1:
         _report(progress, 1.0)
         return [[Assignment(ids[0], 1.0)] for _ in texts]
-    word, char = _map_features()
-    xw = word.fit_transform(train_x)
-    try:
-        xc = char.fit_transform(train_x)
-    except ValueError:
-        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1, sublinear_tf=True, dtype=np.float64)
-        xc = char.fit_transform(train_x)
-    xtr = sparse.hstack([xw, xc]).tocsr()
+    pairs: set[tuple[str, int]] = set()
+    n_examples = []
+    # themes in id order, so that the codebook's order does not matter
+    by_id = sorted(range(len(codebook)), key=lambda k: ids[k])
+    for rank, k in enumerate(by_id):
+        t = codebook[k]
+        docs = [t.name, f"{t.name}. {t.description}" if t.description else "", *t.examples]
+        n_examples.append(len(t.examples))
+        for doc in docs:
+            if isinstance(doc, str) and doc.strip():
+                pairs.add((_norm(doc), rank))
+    ordered = sorted(pairs)  # canonical order
+    train_x = [p[0] for p in ordered]
+    y = np.array([p[1] for p in ordered])
+    norm_texts = [_norm(t if isinstance(t, str) else "") for t in texts]
+    uniq = sorted(set(norm_texts))
+    pos = {u: i for i, u in enumerate(uniq)}
+    xtr, xte = _map_matrices(train_x, uniq)
     _report(progress, 0.3)
-    clf = LogisticRegression(C=20.0, max_iter=2000, random_state=SEED)
+    few = float(np.median(n_examples)) < 30
+    temperature = 8.0 if few else 4.0
+    if len(set(y.tolist())) < 2:  # only one theme has any text to learn from
+        only = ids[by_id[int(y[0])]] if len(y) else ids[by_id[0]]
+        _report(progress, 1.0)
+        return [[Assignment(only, 1.0)] for _ in texts]
+    clf = LinearSVC(C=0.5, random_state=SEED)
     clf.fit(xtr, y)
-    _report(progress, 0.7)
-    out: list[list[Assignment]] = []
-    classes = list(clf.classes_)
-    batch = 2000
-    for start in range(0, len(norm_texts), batch):
-        chunk = norm_texts[start : start + batch]
-        xt = sparse.hstack([word.transform(chunk), char.transform(chunk)]).tocsr()
-        proba = clf.predict_proba(xt)
-        for row in proba:
-            order = np.argsort(-row, kind="stable")
-            top = order[0]
-            chosen = [top]
-            for j in order[1:3]:
-                if row[j] >= 0.35 and row[j] >= 0.6 * row[top]:
-                    chosen.append(j)
-            out.append([Assignment(ids[classes[j]], round(float(row[j]), 4)) for j in chosen])
-        _report(progress, 0.7 + 0.3 * min(1.0, (start + batch) / max(1, len(norm_texts))))
+    proba = _softmax(clf.decision_function(xte), temperature)
+    if few and len(uniq) >= 2 * len(train_x):
+        # self-training: the more confident half of the batch joins the examples at low weight
+        for step in range(2):
+            _report(progress, 0.4 + 0.2 * step)
+            conf = proba.max(axis=1)
+            sel = np.where(conf >= np.quantile(conf, 0.5))[0]
+            x2 = sparse.vstack([xtr, xte[sel]]).tocsr()
+            y2 = np.concatenate([y, clf.classes_[proba[sel].argmax(axis=1)]])
+            w2 = np.concatenate([np.ones(len(y)), np.full(len(sel), 0.3)])
+            clf = LinearSVC(C=0.5, random_state=SEED)
+            clf.fit(x2, y2, sample_weight=w2)
+            proba = _softmax(clf.decision_function(xte), temperature)
+    if proba.shape[1] == 1:  # only one theme had any training text
+        proba = np.ones((len(uniq), 1))
+    _report(progress, 0.9)
+    classes = [int(c) for c in clf.classes_]
+    per_uniq = [[Assignment(ids[by_id[classes[j]]], round(float(row[j]), 4)) for j in _choose(row)] for row in proba]
     _report(progress, 1.0)
-    return out
+    return [list(per_uniq[pos[t]]) for t in norm_texts]

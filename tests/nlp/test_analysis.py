@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import json
+import socket
+from collections import Counter
+from pathlib import Path
+
 import pytest
 from spacy.language import Language
 
 from nlp.analysis import CommentAnalysis, Flag, Redaction, analyse, analyse_text
+from nlp.pipeline import load_pipeline
+
+EVAL_DIR = Path(__file__).resolve().parents[2] / "nlp" / "eval_data"
 
 
 def _one(nlp: Language, text: str, young: bool = False) -> CommentAnalysis:
@@ -113,3 +121,46 @@ def test_batch_order_and_young_person_length(nlp: Language) -> None:
 def test_regex_only_fallback() -> None:
     a = analyse_text("mail x@y.com")
     assert a.redacted == "mail [EMAIL]"
+
+
+def _name_recall(nlp: Language, fname: str) -> dict[str, float]:
+    rows = [json.loads(line) for line in (EVAL_DIR / fname).read_text(encoding="utf-8").splitlines()]
+    out = analyse(nlp, [r["text"] for r in rows])
+    hit: Counter[str] = Counter()
+    tot: Counter[str] = Counter()
+    for r, a in zip(rows, out, strict=True):
+        for s, e in r["names"]:
+            tot[r["origin"]] += 1
+            chars = [i for i in range(s, e) if not r["text"][i].isspace()]
+            if all(any(x.start <= i < x.end for x in a.redactions) for i in chars):
+                hit[r["origin"]] += 1
+    return {o: hit[o] / tot[o] for o in tot}
+
+
+@pytest.mark.parametrize("fname", ["names.jsonl", "names_dev2.jsonl", "names_holdout.jsonl"])
+def test_name_recall_in_every_origin_group(nlp: Language, fname: str) -> None:
+    recall = _name_recall(nlp, fname)
+    assert len(recall) >= 10
+    assert min(recall.values()) >= 0.85, recall
+
+
+def test_pii_recall_set(nlp: Language) -> None:
+    rows = [json.loads(line) for line in (EVAL_DIR / "pii.jsonl").read_text(encoding="utf-8").splitlines()]
+    out = analyse(nlp, [r["text"] for r in rows])
+    missed = [
+        r["text"]
+        for r, a in zip(rows, out, strict=True)
+        if not any(x.start <= r["span"][0] and x.end >= r["span"][1] and x.label == r["kind"] for x in a.redactions)
+    ]
+    assert len(missed) / len(rows) <= 0.05, missed
+
+
+def test_runs_without_network(nlp: Language, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    fresh = load_pipeline()
+    a = analyse(fresh, ["Call Kwame on 07700 900123"])[0]
+    assert a.redacted == "Call [NAME] on [PHONE]"

@@ -117,7 +117,13 @@ CODEBOOK = [
 
 
 def test_map_to_codebook_assigns_at_least_one_theme() -> None:
-    texts = ["Not enough parking spaces near the shops on Saturdays", TOPICS["bins"][4], TOPICS["park"][3], "", "completely unrelated words"]
+    texts = [
+        "Not enough parking spaces near the shops on Saturdays",
+        TOPICS["bins"][4],
+        TOPICS["park"][3],
+        "",
+        "completely unrelated words",
+    ]
     out = map_to_codebook(texts, CODEBOOK)
     assert len(out) == len(texts)
     assert all(len(row) >= 1 for row in out)
@@ -144,3 +150,19 @@ def test_map_single_theme_and_errors() -> None:
     assert map_to_codebook(["x", "y"], CODEBOOK[:1]) == [[Assignment("parking", 1.0)]] * 2
     with pytest.raises(ValueError):
         map_to_codebook(["x"], [])
+
+
+def test_map_two_themes_and_theme_without_text() -> None:
+    two = [CodebookTheme("a", "Parking", "", ["parking spaces"]), CodebookTheme("b", "Bins", "", ["bin collection"])]
+    out = map_to_codebook(["no parking spaces left", "", "the bin collection"], two)
+    assert [row[0].theme_id for row in (out[0], out[2])] == ["a", "b"]
+    assert all(row for row in out)
+    lone = map_to_codebook(["anything"], [CodebookTheme("a", "Parking"), CodebookTheme("b", " ")])
+    assert lone == [[Assignment("a", 1.0)]]
+
+
+def test_discover_blank_and_identical_texts() -> None:
+    themes, assignments = discover(["", " ", ""])
+    assert len(themes) == 1 and all(row for row in assignments)
+    themes, assignments = discover(["same text"] * 50)
+    assert len(themes) == 1 and themes[0].count == 50
