@@ -482,7 +482,7 @@ def merge(db: Session, actor_id: int, theme_ids: Iterable[int], name: str) -> Th
             select(ThemeAssignment.theme_id, func.count())
             .where(ThemeAssignment.theme_id.in_(ids))
             .group_by(ThemeAssignment.theme_id)
-        ).tuples()
+        ).all()
     )
     # The largest theme survives, so most comments keep their place and links to it keep working.
     survivor = max(themes, key=lambda t: (counts.get(t.id, 0), -t.id))
@@ -827,5 +827,5 @@ def history(db: Session, question_id: int, limit: int = 20) -> list[tuple[ThemeE
             .where(ThemeEdit.question_id == question_id)
             .order_by(ThemeEdit.id.desc())
             .limit(limit)
-        ).tuples()
+        )
     ]

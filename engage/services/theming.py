@@ -284,13 +284,14 @@ def _replace_model_assignments(
         )
     )
     # Officers' "not this theme" decisions: a re-run never puts a rejected comment back.
-    rejected = set(
-        db.execute(
+    rejected = {
+        (answer_id, theme_id)
+        for answer_id, theme_id in db.execute(
             select(ThemeRejection.answer_id, ThemeRejection.theme_id)
             .join(Theme, Theme.id == ThemeRejection.theme_id)
             .where(Theme.question_id == question_id)
-        ).tuples()
-    )
+        )
+    }
     for answer_id, assignments in zip(answer_ids, assigned, strict=True):
         if answer_id in officer_placed:
             continue

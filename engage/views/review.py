@@ -165,7 +165,7 @@ async def _after_edit(
     context = {
         **loaded,
         "main": main,
-        "oob_cards": [cards[t] for t in theme_ids if t in cards and main != "staff/_board.html"],
+        "oob_cards": [cards[t] for t in theme_ids if t in cards] if main == "staff/_comment.html" else [],
         "card": cards.get(theme_ids[0]) if theme_ids else None,
         "here": back,
         "Role": Role,
