@@ -353,3 +353,17 @@ def moderate(db: Session, actor_id: int, role: Role, answer_id: int, action: str
         )
     )
     db.commit()
+
+
+def publishable_themes(db: Session, consultation: Any) -> list[Any]:
+    """`theming.question_themes` for the public: no quote from a hidden or safeguarding-flagged comment."""
+    from dataclasses import replace
+
+    from engage.services import theming
+
+    out = []
+    for qt in theming.question_themes(db, consultation):
+        withheld = withheld_texts(db, qt.question.id)
+        themes = [replace(t, quotes=[x for x in t.quotes if x not in withheld]) for t in qt.themes]
+        out.append(replace(qt, themes=themes))
+    return out

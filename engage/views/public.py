@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from engage.forms import answer_field_name, response_form_class
 from engage.models import Audience, Consultation, QuestionKind, Status
-from engage.services import consultations, responses, theming
+from engage.services import comments, consultations, responses, theming
 from engage.services.errors import Conflict
 from engage.templating import render
 from engage.views.common import call, read_form, see_other
@@ -116,7 +116,7 @@ async def results(request: Request) -> Response:
         c = consultations.get_public(db, slug)
         if c.status != Status.PUBLISHED:
             return c, None, None
-        return c, theming.question_themes(db, c), theming.choice_tallies(db, c)
+        return c, comments.publishable_themes(db, c), theming.choice_tallies(db, c)
 
     c, themes, tallies = await call(request, load, request.path_params["slug"])
     if themes is None:

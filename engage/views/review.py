@@ -7,7 +7,6 @@ just the parts of the page that changed: the main fragment plus out-of-band swap
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -18,7 +17,7 @@ from starlette.routing import Route
 from engage.models import Role
 from engage.security import MANAGERS, STAFF_ROLES, requires_role
 from engage.services import comments, consultations, review
-from engage.services.errors import Conflict, ValidationFailed
+from engage.services.errors import Conflict, NotFound, ValidationFailed
 from engage.templating import render
 from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
 
@@ -156,7 +155,7 @@ async def _after_edit(
         if answer_id is not None:
             try:
                 out["row"] = comments.comment(db, answer_id, role)
-            except Exception:  # noqa: BLE001 - the row may be gone or withheld; then nothing to show
+            except NotFound:  # gone, or withheld from this role: nothing to show
                 out["row"] = None
         return out
 
@@ -208,10 +207,21 @@ async def create(request: Request) -> Response:
     data = await read_form(request)
     qid = path_int(request, "qid")
     _, error = await _run(
-        request, review.create, qid, str(data.get("name", "")), str(data.get("description", "")), _ints(data, "answer_ids")
+        request,
+        review.create,
+        qid,
+        str(data.get("name", "")),
+        str(data.get("description", "")),
+        _ints(data, "answer_ids"),
     )
     return await _after_edit(
-        request, data, qid, main="staff/_board.html", message="Theme created.", error=error, status_code=400 if error else 200
+        request,
+        data,
+        qid,
+        main="staff/_board.html",
+        message="Theme created.",
+        error=error,
+        status_code=400 if error else 200,
     )
 
 
@@ -229,7 +239,13 @@ async def merge(request: Request) -> Response:
     qid = path_int(request, "qid")
     _, error = await _run(request, review.merge, _ints(data, "theme_ids"), str(data.get("name", "")))
     return await _after_edit(
-        request, data, qid, main="staff/_board.html", message="Themes merged.", error=error, status_code=400 if error else 200
+        request,
+        data,
+        qid,
+        main="staff/_board.html",
+        message="Themes merged.",
+        error=error,
+        status_code=400 if error else 200,
     )
 
 
@@ -237,9 +253,17 @@ async def merge(request: Request) -> Response:
 async def split(request: Request) -> Response:
     data = await read_form(request)
     qid = _int(data.get("question")) or 0
-    _, error = await _run(request, review.split, path_int(request, "tid"), _ints(data, "answer_ids"), str(data.get("name", "")))
+    _, error = await _run(
+        request, review.split, path_int(request, "tid"), _ints(data, "answer_ids"), str(data.get("name", ""))
+    )
     return await _after_edit(
-        request, data, qid, main="staff/_board.html", message="Theme split.", error=error, status_code=400 if error else 200
+        request,
+        data,
+        qid,
+        main="staff/_board.html",
+        message="Theme split.",
+        error=error,
+        status_code=400 if error else 200,
     )
 
 
@@ -292,7 +316,13 @@ async def undo(request: Request) -> Response:
     qid = path_int(request, "qid")
     _, error = await _run(request, review.undo_last, qid, _int(data.get("edit")))
     return await _after_edit(
-        request, data, qid, main="staff/_board.html", message="Change undone.", error=error, status_code=409 if error else 200
+        request,
+        data,
+        qid,
+        main="staff/_board.html",
+        message="Change undone.",
+        error=error,
+        status_code=409 if error else 200,
     )
 
 
@@ -396,7 +426,9 @@ async def moderate(request: Request) -> Response:
     aid = path_int(request, "aid")
     data = await read_form(request)
     role = _role(request)
-    _, error = await _run(request, comments.moderate, role, aid, str(data.get("action", "")), str(data.get("reason", "")))
+    _, error = await _run(
+        request, comments.moderate, role, aid, str(data.get("action", "")), str(data.get("reason", ""))
+    )
     if is_htmx(request) and not error:
 
         def load(db):  # type: ignore[no-untyped-def]
@@ -405,7 +437,7 @@ async def moderate(request: Request) -> Response:
         row = await call(request, load)
         return render(request, "staff/_flag_item.html", {"item": comments.QueueItem(row, ""), "c": {"id": cid}})
     flash(request, error or "Decision saved.")
-    back = "/staff/consultations/%d/flags" % cid + ("?" + urlencode({"show": "all"}) if data.get("show") == "all" else "")
+    back = f"/staff/consultations/{cid}/flags"
     return see_other(back)
 
 

@@ -53,11 +53,18 @@ def test_codebook_from_jsonl_with_row_numbers(tmp_path: Path) -> None:
     inp = tmp_path / "in.jsonl"
     inp.write_text("".join(json.dumps({"text": t}) + "\n" for _i, t in ROWS), encoding="utf-8")
     book = tmp_path / "book.json"
-    book.write_text(json.dumps({"themes": [
-        {"id": "P", "name": "Parking", "description": "car parking", "examples": ["parking spaces"]},
-        {"id": "B", "name": "Bins", "description": "waste", "examples": ["bins collected"]},
-        {"id": "G", "name": "Parks", "description": "green spaces", "examples": ["park swings trees"]},
-    ]}), encoding="utf-8")
+    book.write_text(
+        json.dumps(
+            {
+                "themes": [
+                    {"id": "P", "name": "Parking", "description": "car parking", "examples": ["parking spaces"]},
+                    {"id": "B", "name": "Bins", "description": "waste", "examples": ["bins collected"]},
+                    {"id": "G", "name": "Parks", "description": "green spaces", "examples": ["park swings trees"]},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
     run_theme_file(inp, text_column="text", codebook_path=book, out_path=out, show_progress=False)
     recs = _read(out)
@@ -116,7 +123,9 @@ def test_bad_codebook(tmp_path: Path, book: str, message: str) -> None:
     b = tmp_path / "book.json"
     b.write_text(book, encoding="utf-8")
     with pytest.raises(InputError, match=message):
-        run_theme_file(_csv(tmp_path), text_column="answer", codebook_path=b, out_path=tmp_path / "o.jsonl", show_progress=False)
+        run_theme_file(
+            _csv(tmp_path), text_column="answer", codebook_path=b, out_path=tmp_path / "o.jsonl", show_progress=False
+        )
 
 
 def test_error_message_is_one_line(tmp_path: Path) -> None:

@@ -117,7 +117,13 @@ CODEBOOK = [
 
 
 def test_map_to_codebook_assigns_at_least_one_theme() -> None:
-    texts = ["Not enough parking spaces near the shops on Saturdays", TOPICS["bins"][4], TOPICS["park"][3], "", "completely unrelated words"]
+    texts = [
+        "Not enough parking spaces near the shops on Saturdays",
+        TOPICS["bins"][4],
+        TOPICS["park"][3],
+        "",
+        "completely unrelated words",
+    ]
     out = map_to_codebook(texts, CODEBOOK)
     assert len(out) == len(texts)
     assert all(len(row) >= 1 for row in out)

@@ -14,10 +14,14 @@ from tests.factories import make_comments, make_consultation, make_theme
 def setup(db):  # type: ignore[no-untyped-def]
     c = make_consultation(db, status="closed")
     why = c.questions[1]
-    heritage = make_comments(db, c, ["Honour Olive Morris with a new name", "Celebrate local Black history"], stance="support")
+    heritage = make_comments(
+        db, c, ["Honour Olive Morris with a new name", "Celebrate local Black history"], stance="support"
+    )
     cost = make_comments(db, c, ["New signs cost too much money", "Changing addresses is expensive"], stance="oppose")
     plaques = make_comments(db, c, ["Put up plaques that explain the history"], stance="mixed")
-    t1 = make_theme(db, why, answers=heritage, name="Celebrate local heroes", quotes=["Honour Olive Morris with a new name"])
+    t1 = make_theme(
+        db, why, answers=heritage, name="Celebrate local heroes", quotes=["Honour Olive Morris with a new name"]
+    )
     t2 = make_theme(db, why, answers=cost, name="Cost of renaming")
     t3 = make_theme(db, why, answers=plaques, name="Explain with plaques")
     return {"c": c, "q": why, "t1": t1, "t2": t2, "t3": t3, "heritage": heritage, "cost": cost, "plaques": plaques}
@@ -74,7 +78,9 @@ def test_rename_is_audited_and_undoable(client, login, setup, sessions, htmx):
         assert event.detail["before"]["name"] == "Celebrate local heroes"
         assert event.detail["after"]["name"] == "Honour local Black history"
         edit_id = s.scalars(select(ThemeEdit.id)).one()
-    r = form_post(client, _board(setup), f"/staff/questions/{setup['q'].id}/undo", {"edit": edit_id}, headers=HX if htmx else {})
+    r = form_post(
+        client, _board(setup), f"/staff/questions/{setup['q'].id}/undo", {"edit": edit_id}, headers=HX if htmx else {}
+    )
     assert r.status_code == 200
     with sessions() as s:
         theme = s.get(Theme, t1.id)
@@ -106,7 +112,10 @@ def test_merge_two_themes(client, login, setup, sessions, htmx):
 def test_merge_needs_two_themes_and_a_name(client, login, setup):
     login()
     r = form_post(
-        client, _board(setup), f"/staff/questions/{setup['q'].id}/merge", [("theme_ids", str(setup["t1"].id)), ("name", "x")]
+        client,
+        _board(setup),
+        f"/staff/questions/{setup['q'].id}/merge",
+        [("theme_ids", str(setup["t1"].id)), ("name", "x")],
     )
     assert "Choose 2 or more themes to merge" in r.text
 
@@ -118,7 +127,11 @@ def test_move_confirm_and_reject_a_comment(client, login, setup, sessions, htmx)
     t1, t3 = setup["t1"], setup["t3"]
     h = HX if htmx else {}
     r = form_post(
-        client, _board(setup), f"/staff/answers/{answer.id}/move", {"from": t3.id, "to": t1.id, "question": setup["q"].id}, headers=h
+        client,
+        _board(setup),
+        f"/staff/answers/{answer.id}/move",
+        {"from": t3.id, "to": t1.id, "question": setup["q"].id},
+        headers=h,
     )
     assert r.status_code == 200
     if htmx:
@@ -130,13 +143,25 @@ def test_move_confirm_and_reject_a_comment(client, login, setup, sessions, htmx)
         assert [(a.theme_id, a.source, a.officer_id) for a in rows] == [(t1.id, AssignmentSource.OFFICER, officer.id)]
 
     other = setup["cost"][0]
-    form_post(client, _board(setup), f"/staff/answers/{other.id}/confirm", {"theme": setup["t2"].id, "question": setup["q"].id}, headers=h)
+    form_post(
+        client,
+        _board(setup),
+        f"/staff/answers/{other.id}/confirm",
+        {"theme": setup["t2"].id, "question": setup["q"].id},
+        headers=h,
+    )
     with sessions() as s:
         a = s.scalars(select(ThemeAssignment).where(ThemeAssignment.answer_id == other.id)).one()
         assert a.source == AssignmentSource.OFFICER and a.officer_id == officer.id
 
     third = setup["cost"][1]
-    form_post(client, _board(setup), f"/staff/answers/{third.id}/reject", {"theme": setup["t2"].id, "question": setup["q"].id}, headers=h)
+    form_post(
+        client,
+        _board(setup),
+        f"/staff/answers/{third.id}/reject",
+        {"theme": setup["t2"].id, "question": setup["q"].id},
+        headers=h,
+    )
     with sessions() as s:
         assert s.scalars(select(ThemeAssignment).where(ThemeAssignment.answer_id == third.id)).all() == []
         actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
@@ -146,7 +171,9 @@ def test_move_confirm_and_reject_a_comment(client, login, setup, sessions, htmx)
 def test_create_split_delete_and_sign_off(client, login, setup, sessions):
     login()
     qid = setup["q"].id
-    form_post(client, _board(setup), f"/staff/questions/{qid}/themes", {"name": "Schools should teach it", "description": ""})
+    form_post(
+        client, _board(setup), f"/staff/questions/{qid}/themes", {"name": "Schools should teach it", "description": ""}
+    )
     answers = setup["heritage"]
     r = form_post(
         client,
@@ -165,7 +192,9 @@ def test_create_split_delete_and_sign_off(client, login, setup, sessions):
     assert "Signed off" in r.text
     with sessions() as s:
         assert s.get(Theme, setup["t3"].id) is None
-        assert {"theme.created", "theme.split", "theme.deleted", "theme.signed_off"} <= set(s.scalars(select(AuditEvent.action)))
+        assert {"theme.created", "theme.split", "theme.deleted", "theme.signed_off"} <= set(
+            s.scalars(select(AuditEvent.action))
+        )
 
 
 def test_comment_list_filters_search_and_pages(client, login, setup, db):
@@ -218,3 +247,141 @@ def test_only_officers_and_admins_edit_the_board(client, login, setup, sessions,
 def test_anonymous_visitors_cannot_see_the_board(client, setup):
     r = client.get(_board(setup), follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("/staff/login")
+
+
+def test_coalition_members_comment_and_propose_officers_decide(client, login, setup, sessions, app):
+    member = login("coalition_member")
+    qid = setup["q"].id
+    r = form_post(
+        client,
+        _board(setup),
+        f"/staff/themes/{setup['t1'].id}/notes",
+        {"body": "Include Claudia Jones", "question": qid},
+    )
+    assert "Include Claudia Jones" in r.text
+    r = form_post(
+        client,
+        _board(setup),
+        f"/staff/questions/{qid}/proposals",
+        [
+            ("kind", "merge"),
+            ("theme_ids", str(setup["t1"].id)),
+            ("theme_ids", str(setup["t3"].id)),
+            ("name", "History"),
+        ],
+    )
+    assert "Proposal sent to the officers." in r.text and "proposes to merge" in r.text
+    assert "Accept" not in r.text.split("proposes to merge")[1][:600]  # no decision buttons for members
+    from engage.models import ThemeProposal
+
+    with sessions() as s:
+        pid = s.scalars(select(ThemeProposal.id)).one()
+    token = csrf_from(client.get(_board(setup)).text)
+    assert (
+        client.post(f"/staff/proposals/{pid}/decide", data={"decision": "accept", "csrftoken": token}).status_code
+        == 403
+    )
+    client.post("/staff/logout", data={"csrftoken": token})
+
+    login("officer")
+    assert form_post(client, _board(setup), f"/staff/questions/{qid}/proposals", {"kind": "rename"}).status_code == 403
+    r = form_post(
+        client, _board(setup), f"/staff/proposals/{pid}/decide", {"decision": "accept", "question": qid}, headers=HX
+    )
+    assert r.status_code == 200 and "History" in r.text
+    with sessions() as s:
+        assert "History" in set(s.scalars(select(Theme.name)))
+        assert s.get(ThemeProposal, pid).proposer_id == member.id
+
+
+@pytest.mark.parametrize("role", ["officer", "coalition_member"])
+def test_moderators_handle_the_flag_queue_others_cannot(client, login, setup, role):
+    login(role)
+    assert client.get(f"/staff/consultations/{setup['c'].id}/flags").status_code == 403
+    token = csrf_from(client.get(_board(setup)).text)
+    r = client.post(
+        f"/staff/consultations/{setup['c'].id}/flags/{setup['cost'][0].id}",
+        data={"action": "reviewed", "csrftoken": token},
+    )
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_moderator_hides_an_abusive_comment_from_publication(client, login, db, sessions, htmx):
+    c = make_consultation(db, status="closed")
+    bad = make_comments(db, c, ["You are all idiots and worse"], flags=[{"kind": "abuse", "reason": "insult"}])
+    make_comments(
+        db, c, ["My child told a teacher about harm at home"], flags=[{"kind": "safeguarding", "reason": "harm"}]
+    )
+    make_theme(db, c.questions[1], answers=bad, quotes=["You are all idiots and worse"], response_text="Noted.")
+    login("moderator")
+    page = f"/staff/consultations/{c.id}/flags"
+    listing = client.get(page)
+    assert "You are all idiots" in listing.text and "teacher about harm" not in listing.text
+    assert "safeguarding" not in listing.text.lower()
+    r = form_post(client, page, f"{page}/{bad[0].id}", {"action": "hide", "reason": ""})
+    assert "Enter why the comment is hidden" in r.text
+    r = form_post(
+        client, page, f"{page}/{bad[0].id}", {"action": "hide", "reason": "Abusive"}, headers=HX if htmx else {}
+    )
+    assert r.status_code == 200 and "Hidden: Abusive" in (r.text if htmx else client.get(page + "?show=all").text)
+    with sessions() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "comment.hide")).one()
+        assert event.detail["after"]["reason"] == "Abusive" and "idiots" not in str(event.detail)
+
+
+def test_safeguarding_flags_never_reach_coalition_members(client, login, db):
+    c = make_consultation(db, status="closed")
+    flagged = make_comments(
+        db, c, ["My child told a teacher about harm at home"], flags=[{"kind": "safeguarding", "reason": "harm"}]
+    )
+    make_theme(db, c.questions[1], answers=flagged, quotes=["My child told a teacher about harm at home"])
+    login("coalition_member")
+    qid = c.questions[1].id
+    for url in (f"/staff/questions/{qid}/board", f"/staff/questions/{qid}/comments?flag=safeguarding"):
+        page = client.get(url).text
+        assert "teacher about harm" not in page and "Possible safeguarding concern" not in page, url
+        assert '<option value="safeguarding"' not in page
+    assert client.get(f"/staff/consultations/{c.id}/flags").status_code == 403
+
+
+def test_safeguarding_lead_sees_the_flag(client, login, db):
+    c = make_consultation(db, status="closed")
+    make_comments(
+        db, c, ["My child told a teacher about harm at home"], flags=[{"kind": "safeguarding", "reason": "harm"}]
+    )
+    login("safeguarding_lead")
+    page = client.get(f"/staff/consultations/{c.id}/flags").text
+    assert "teacher about harm" in page and "Possible safeguarding concern" in page
+
+
+@pytest.mark.parametrize("role", ["coalition_member", "moderator", "officer"])
+def test_older_staff_pages_hide_safeguarding_flags_too(client, login, db, role):
+    c = make_consultation(db, status="closed")
+    flagged = make_comments(
+        db, c, ["My child told a teacher about harm at home"], flags=[{"kind": "safeguarding", "reason": "harm"}]
+    )
+    theme = make_theme(db, c.questions[1], answers=flagged)
+    login(role)
+    for url in (f"/staff/consultations/{c.id}/responses", f"/staff/themes/{theme.id}"):
+        page = client.get(url).text
+        assert "Possible safeguarding concern" not in page, url
+        if role != "officer":
+            assert "teacher about harm" not in page, url
+
+
+def test_public_results_never_quote_hidden_or_safeguarding_comments(client, db):
+    c = make_consultation(db, status="published")
+    flagged = make_comments(
+        db, c, ["My child told a teacher about harm at home"], flags=[{"kind": "safeguarding", "reason": "x"}]
+    )
+    fine = make_comments(db, c, ["Name the park after Olive Morris"])
+    make_theme(
+        db,
+        c.questions[1],
+        answers=flagged + fine,
+        quotes=["My child told a teacher about harm at home", "Name the park after Olive Morris"],
+        response_text="We will.",
+    )
+    page = client.get(f"/consultations/{c.slug}/results").text
+    assert "Olive Morris" in page and "teacher about harm" not in page
