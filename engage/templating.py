@@ -46,5 +46,12 @@ templates.env.filters["datetime"] = _datetime
 templates.env.globals["percent"] = _percent
 
 
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.0f}%"
+
+
+templates.env.filters["share"] = _share
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
     return templates.TemplateResponse(request, name, context or {}, **kwargs)
