@@ -319,11 +319,23 @@ def flag_queue(db: Session, consultation_id: int, role: Role, include_reviewed: 
     return [QueueItem(row, r[5]) for row, r in zip(rows, found, strict=True)]
 
 
-def moderate(db: Session, actor_id: int, role: Role, answer_id: int, action: str, reason: str = "") -> None:
+def moderate(
+    db: Session,
+    actor_id: int,
+    role: Role,
+    answer_id: int,
+    action: str,
+    reason: str = "",
+    consultation_id: int | None = None,
+) -> None:
     """Mark a flagged comment reviewed, hide it from publication (with a reason), or show it again."""
     answer = db.get(Answer, answer_id)
     if answer is None:
         raise NotFound(str(answer_id))
+    if consultation_id is not None:
+        q = db.get(Question, answer.question_id)
+        if q is None or q.consultation_id != consultation_id:
+            raise NotFound(str(answer_id))
     kinds = {f.get("kind") for f in (answer.flags or [])}
     if SAFEGUARDING in kinds and role != Role.SAFEGUARDING_LEAD:
         raise NotFound(str(answer_id))  # others must not learn that the flag exists

@@ -78,6 +78,25 @@ async def _workspace(
             review.history(db, qid, 10),
         )
 
+    if fragment == "staff/_comments.html" and is_htmx(request):
+        # Only the comment list changes: skip the board's counts, the costly part at scale.
+        def load_list(db):  # type: ignore[no-untyped-def]
+            return (
+                review.get_question(db, qid),
+                comments.list_comments(db, qid, filters, role, cursor),
+                review.theme_options(db, qid),
+            )
+
+        question, page, options = await call(request, load_list)
+        context = {
+            "b": {"question": question},
+            "page": page,
+            "options": options,
+            "here": _here(request),
+            "comment_query": page.filters.query_items(),
+        }
+        return render(request, fragment, context)
+
     b, c, page, options, history = await call(request, load)
     context = {
         "b": b,
@@ -427,7 +446,7 @@ async def moderate(request: Request) -> Response:
     data = await read_form(request)
     role = _role(request)
     _, error = await _run(
-        request, comments.moderate, role, aid, str(data.get("action", "")), str(data.get("reason", ""))
+        request, comments.moderate, role, aid, str(data.get("action", "")), str(data.get("reason", "")), cid
     )
     if is_htmx(request) and not error:
 

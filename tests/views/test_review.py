@@ -385,3 +385,12 @@ def test_public_results_never_quote_hidden_or_safeguarding_comments(client, db):
     )
     page = client.get(f"/consultations/{c.slug}/results").text
     assert "Olive Morris" in page and "teacher about harm" not in page
+
+
+def test_moderation_checks_the_comment_belongs_to_the_consultation(client, login, db):
+    c = make_consultation(db, status="closed")
+    other = make_consultation(db, status="closed")
+    bad = make_comments(db, other, ["Spam spam spam"], flags=[{"kind": "spam", "reason": "links"}])
+    login("moderator")
+    page = f"/staff/consultations/{c.id}/flags"
+    assert form_post(client, page, f"{page}/{bad[0].id}", {"action": "reviewed"}).status_code == 404
