@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,7 +159,7 @@ def _search_condition(db: Session, q: str) -> Any:
         return None
     if db.get_bind().dialect.name == "sqlite":
         match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-        ids = (
+        ids: Any = (
             select(literal_column("rowid"))
             .select_from(table("answers_fts"))
             .where(text("answers_fts MATCH :fts_query").bindparams(fts_query=match))
@@ -227,7 +227,7 @@ def list_comments(
     return CommentPage(question_id, rows, total, rows[-1].answer_id if more and rows else None, filters, cursor)
 
 
-def _rows(db: Session, found: list[Any], role: Role) -> list[CommentRow]:
+def _rows(db: Session, found: Sequence[Any], role: Role) -> list[CommentRow]:
     ids = [r[0].id for r in found]
     themes: dict[int, list[CommentTheme]] = defaultdict(list)
     for answer_id, tid, name, source, conf in db.execute(

@@ -269,7 +269,7 @@ def representation(db: Session, consultation_id: int) -> list[Representation]:
     out = []
     for key, title in POPULATION_DIMENSIONS.items():
         column = getattr(EqualityAnswers, key)
-        counts = dict(
+        counts: dict[str, int] = dict(
             db.execute(
                 select(column, func.count())
                 .join(Response, Response.id == EqualityAnswers.response_id)
