@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -221,7 +222,11 @@ class Theme(Base):
 
 class ThemeAssignment(Base):
     __tablename__ = "theme_assignments"
-    __table_args__ = (UniqueConstraint("theme_id", "answer_id"),)
+    __table_args__ = (
+        UniqueConstraint("theme_id", "answer_id"),
+        # Covers the theme board's per-theme counts (by source) without touching the table.
+        Index("ix_theme_assignments_board", "theme_id", "source", "answer_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))

@@ -116,17 +116,23 @@ def board(db: Session, question_id: int, *, can_see_safeguarding: bool = False) 
     stance: dict[int, dict[str, int]] = defaultdict(dict)
     confirmed: Counter[int] = Counter()
     # One pass over the assignments: count, stance split and officer-confirmed count per theme.
-    for theme_id, st, source, n in db.execute(
-        select(ThemeAssignment.theme_id, Answer.stance, ThemeAssignment.source, func.count())
-        .join(Answer, Answer.id == ThemeAssignment.answer_id)
+    # Counts by source come from a covering index; the stance split needs the answers.
+    for theme_id, source, n in db.execute(
+        select(ThemeAssignment.theme_id, ThemeAssignment.source, func.count())
         .where(ThemeAssignment.theme_id.in_(ids))
-        .group_by(ThemeAssignment.theme_id, Answer.stance, ThemeAssignment.source)
+        .group_by(ThemeAssignment.theme_id, ThemeAssignment.source)
     ):
         counts[theme_id] = counts.get(theme_id, 0) + n
-        key = st if st in STANCES else "neutral"
-        stance[theme_id][key] = stance[theme_id].get(key, 0) + n
         if source == AssignmentSource.OFFICER:
             confirmed[theme_id] += n
+    for theme_id, st, n in db.execute(
+        select(ThemeAssignment.theme_id, Answer.stance, func.count())
+        .join(Answer, Answer.id == ThemeAssignment.answer_id)
+        .where(ThemeAssignment.theme_id.in_(ids))
+        .group_by(ThemeAssignment.theme_id, Answer.stance)
+    ):
+        key = st if st in STANCES else "neutral"
+        stance[theme_id][key] = stance[theme_id].get(key, 0) + n
     themed = (
         db.scalar(select(func.count(func.distinct(ThemeAssignment.answer_id))).where(ThemeAssignment.theme_id.in_(ids)))
         or 0

@@ -191,6 +191,7 @@ def upgrade() -> None:
     with op.batch_alter_table("commitment_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_commitment_events_commitment_id"), ["commitment_id"], unique=False)
 
+    op.create_index("ix_theme_assignments_board", "theme_assignments", ["theme_id", "source", "answer_id"])
     # A plain ADD COLUMN: nothing is rebuilt.
     op.add_column("response_contacts", sa.Column("notified_at", sa.DateTime(), nullable=True))
 
@@ -239,6 +240,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _drop_search()
+    op.drop_index("ix_theme_assignments_board", table_name="theme_assignments")
     op.drop_table("theme_signoffs")
     with op.batch_alter_table("theme_rejections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_theme_rejections_answer_id"))
