@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
@@ -394,3 +396,66 @@ def test_moderation_checks_the_comment_belongs_to_the_consultation(client, login
     login("moderator")
     page = f"/staff/consultations/{c.id}/flags"
     assert form_post(client, page, f"{page}/{bad[0].id}", {"action": "reviewed"}).status_code == 404
+
+
+ALL = {"admin", "officer", "moderator", "coalition_member", "safeguarding_lead"}
+MANAGE = {"admin", "officer"}
+MATRIX = [
+    # (method, route, data, roles allowed)
+    ("GET", "/staff/questions/{q}/board", None, ALL),
+    ("GET", "/staff/questions/{q}/comments", None, ALL),
+    ("GET", "/staff/questions/{q}/insight", None, ALL),
+    ("GET", "/staff/questions/{q}/insight.csv", None, ALL),
+    ("GET", "/staff/consultations/{c}/representation", None, ALL),
+    ("GET", "/staff/consultations/{c}/report", None, ALL),
+    ("GET", "/staff/consultations/{c}/commitments", None, ALL),
+    ("GET", "/staff/population", None, ALL),
+    ("GET", "/staff/consultations/{c}/flags", None, {"admin", "moderator", "safeguarding_lead"}),
+    ("GET", "/staff/consultations/{c}/export.json", None, MANAGE),
+    ("GET", "/staff/consultations/{c}/export.comments.csv", None, MANAGE),
+    *[("POST", route, data, MANAGE) for route, data in ROLE_POSTS],
+    ("POST", "/staff/themes/{t1}/notes", {"body": "A note"}, MANAGE | {"coalition_member"}),
+    (
+        "POST",
+        "/staff/questions/{q}/proposals",
+        {"kind": "rename", "theme_ids": "{t1}", "name": "x"},
+        {"coalition_member"},
+    ),
+    ("POST", "/staff/proposals/{p}/decide", {"decision": "reject"}, MANAGE),
+    ("POST", "/staff/consultations/{c}/flags/{a}", {"action": "reviewed"}, {"admin", "moderator", "safeguarding_lead"}),
+    ("POST", "/staff/population", {"share:age_band:Under 13": "14"}, MANAGE),
+    ("POST", "/staff/consultations/{c}/commitments", {"title": "x", "owner": "y", "due_on": "2027-01-01"}, MANAGE),
+    ("POST", "/staff/commitments/{k}/status", {"status": "done"}, MANAGE),
+]
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_every_review_action_checks_the_role(client, login, setup, db, role):
+    from engage.models import Commitment, ThemeProposal
+
+    proposal = ThemeProposal(question_id=setup["q"].id, kind="rename", theme_ids=[setup["t1"].id], new_name="x")
+    commitment = Commitment(consultation_id=setup["c"].id, title="x", owner="y", due_on=dt.date(2027, 1, 1))
+    db.add_all([proposal, commitment])
+    db.commit()
+    ids = {
+        "t1": setup["t1"].id,
+        "t2": setup["t2"].id,
+        "q": setup["q"].id,
+        "a": setup["heritage"][0].id,
+        "c": setup["c"].id,
+        "p": proposal.id,
+        "k": commitment.id,
+    }
+    login(role)
+    token = csrf_from(client.get(_board(setup)).text)
+    for method, route, data, allowed in MATRIX:
+        url = route.format(**ids)
+        if method == "GET":
+            r = client.get(url)
+        else:
+            payload = {k: _fill(v, ids) for k, v in (data or {}).items()}
+            r = client.post(url, data={**payload, "csrftoken": token})
+        if role in allowed:
+            assert r.status_code != 403, (role, method, url)
+        else:
+            assert r.status_code == 403, (role, method, url, r.status_code)
