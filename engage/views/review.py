@@ -98,6 +98,7 @@ async def _workspace(
         return render(request, fragment, context)
 
     b, c, page, options, history = await call(request, load)
+    error = error or request.session.pop("board_error", None)
     context = {
         "b": b,
         "c": c,
@@ -157,7 +158,7 @@ async def _after_edit(
     """JavaScript off: back to the board with a message. htmx: the changed parts only."""
     if not is_htmx(request):
         if error:
-            flash(request, error)
+            request.session["board_error"] = error  # shown as an error, not a success banner
         elif message:
             flash(request, message)
         return see_other(_back(data, qid))

@@ -120,6 +120,8 @@ def test_merge_needs_two_themes_and_a_name(client, login, setup):
         [("theme_ids", str(setup["t1"].id)), ("name", "x")],
     )
     assert "Choose 2 or more themes to merge" in r.text
+    assert 'data-testid="board-error"' in r.text and "<title>Error: Theme board" in r.text
+    assert "Success" not in r.text
 
 
 @pytest.mark.parametrize("htmx", [False, True])
