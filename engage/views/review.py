@@ -6,6 +6,7 @@ just the parts of the page that changed: the main fragment plus out-of-band swap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -149,7 +150,7 @@ async def _after_edit(
     qid: int,
     *,
     main: str,
-    theme_ids: list[int] = (),  # type: ignore[assignment]
+    theme_ids: Sequence[int] = (),
     answer_id: int | None = None,
     message: str = "",
     error: str | None = None,
