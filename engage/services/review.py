@@ -25,6 +25,7 @@ from engage.models import (
     Answer,
     AssignmentSource,
     AuditEvent,
+    Commitment,
     Consultation,
     JobStatus,
     ProposalStatus,
@@ -271,6 +272,10 @@ def _snapshot(db: Session, question_id: int, theme_ids: Iterable[int], answer_id
             [n.theme_id, n.author_id, n.body, n.created_at.isoformat()]
             for n in db.scalars(select(ThemeNote).where(ThemeNote.theme_id.in_(theme_ids)).order_by(ThemeNote.id))
         ],
+        # Commitments that answer a theme lose the link if it is deleted; undo puts it back.
+        "commitments": [
+            [k.id, k.theme_id] for k in db.scalars(select(Commitment).where(Commitment.theme_id.in_(theme_ids)))
+        ],
         "created": [],
     }
 
@@ -346,6 +351,10 @@ def undo_last(db: Session, actor_id: int, question_id: int, edit_id: int | None 
             db.add(
                 ThemeNote(theme_id=theme_id, author_id=author_id, body=body, created_at=dt.datetime.fromisoformat(at))
             )
+    for commitment_id, theme_id in snap.get("commitments", []):
+        commitment = db.get(Commitment, commitment_id)
+        if commitment is not None:
+            commitment.theme_id = theme_id
     for theme_id, by, at in snap["signoffs"]:
         db.add(ThemeSignoff(theme_id=theme_id, signed_off_by_id=by, signed_off_at=dt.datetime.fromisoformat(at)))
     edit.undone_at = utcnow()

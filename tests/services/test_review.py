@@ -80,6 +80,31 @@ def test_every_edit_is_audited_and_undo_restores_exactly(sessions, board, edit):
             review.undo_last(s, board["officer"].id, board["q"].id)  # one undo, of the last edit
 
 
+def test_undoing_a_delete_brings_back_notes_and_commitment_links(sessions, board, db):
+    from engage.models import Commitment, ThemeNote
+
+    member = make_staff(db, role="coalition_member")
+    with sessions() as s:
+        review.add_note(s, member.id, board["t"][0].id, "Include Claudia Jones")
+        s.add(
+            Commitment(consultation_id=board["c"].id, theme_id=board["t"][0].id, title="x", owner="y", due_on=_date())
+        )
+        s.commit()
+        review.remove(s, board["officer"].id, board["t"][0].id)
+    with sessions() as s:
+        assert s.scalars(select(Commitment.theme_id)).one() is None
+        review.undo_last(s, board["officer"].id, board["q"].id)
+    with sessions() as s:
+        assert s.scalars(select(Commitment.theme_id)).one() == board["t"][0].id
+        assert s.scalars(select(ThemeNote.body)).all() == ["Include Claudia Jones"]
+
+
+def _date():  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    return dt.date(2027, 1, 1)
+
+
 def test_merge_keeps_one_row_per_comment_and_the_council_response(sessions, board):
     with sessions() as s:
         merged = review.merge(s, board["officer"].id, [board["t"][0].id, board["t"][1].id], "Heroes and cost")
