@@ -25,7 +25,7 @@ from engage.middleware import SecurityHeadersMiddleware, StaffMiddleware
 from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
-from engage.views import auth, public, staff
+from engage.views import auth, insight, public, publishing, review, staff
 from engage.worker import Worker, start_in_thread
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             *public.routes,
             *auth.routes,
             *staff.routes,
+            *review.routes,
+            *insight.routes,
+            *publishing.routes,
             Mount("/static", StaticFiles(directory=str(resource_dir("static"))), name="static"),
         ],
         middleware=[

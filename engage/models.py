@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -221,7 +222,11 @@ class Theme(Base):
 
 class ThemeAssignment(Base):
     __tablename__ = "theme_assignments"
-    __table_args__ = (UniqueConstraint("theme_id", "answer_id"),)
+    __table_args__ = (
+        UniqueConstraint("theme_id", "answer_id"),
+        # Covers the theme board's per-theme counts (by source) without touching the table.
+        Index("ix_theme_assignments_board", "theme_id", "source", "answer_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))
@@ -293,3 +298,157 @@ class ResponseContact(Base):
     email: Mapped[str] = mapped_column(String(254))
     notify_on_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # When the "results are published" email went; never sent twice.
+    notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ThemeEdit(Base):
+    """One edit on the theme board, with what is needed to undo it.
+
+    The audit event says who did what (names and counts, never residents' words); `undo`
+    holds the themes and assignments as they were before, so the last edit can be reversed.
+    """
+
+    __tablename__ = "theme_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    undo: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ThemeRejection(Base):
+    """An officer said this comment does not belong in this theme: re-runs never put it back."""
+
+    __tablename__ = "theme_rejections"
+    __table_args__ = (UniqueConstraint("theme_id", "answer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ThemeSignoff(Base):
+    """An officer's sign-off: the theme's name, comments and response are ready to publish.
+
+    A table of its own (not columns on themes) so that the migration never rebuilds `themes` on SQLite.
+    """
+
+    __tablename__ = "theme_signoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), unique=True)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    signed_off_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ThemeNote(Base):
+    """A coalition member's (or officer's) comment on a theme."""
+
+    __tablename__ = "theme_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProposalStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class ThemeProposal(Base):
+    """A proposed change to the themes (rename or merge) that an officer accepts or rejects."""
+
+    __tablename__ = "theme_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "rename" or "merge"
+    theme_ids: Mapped[list[Any]] = mapped_column(default=list)
+    new_name: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.OPEN
+    )
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CommentModeration(Base):
+    """A moderator's decision on a flagged comment: reviewed, and perhaps hidden from publication."""
+
+    __tablename__ = "comment_moderation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), unique=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PopulationShare(Base):
+    """The borough's population by ethnic group or age band (census shares), editable by officers."""
+
+    __tablename__ = "population_shares"
+    __table_args__ = (UniqueConstraint("dimension", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32))  # "ethnic_group" or "age_band"
+    category: Mapped[str] = mapped_column(String(120))
+    share: Mapped[float] = mapped_column(Float)  # 0..1
+    source: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CommitmentStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Commitment(Base):
+    """Something the council said it will do, with an owner, a due date and a status."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[CommitmentStatus] = mapped_column(
+        _enum(CommitmentStatus, "commitment_status"), default=CommitmentStatus.PLANNED
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was dropped
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CommitmentEvent(Base):
+    """A commitment's status history, shown publicly."""
+
+    __tablename__ = "commitment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -24,6 +24,12 @@ class Settings:
     # SQLite allows one writer; on SQLite the web process runs the theming worker itself.
     # On PostgreSQL councils usually run `engage worker` processes instead.
     run_worker: bool
+    # "Results are published" emails to respondents who asked for them; no host means no email.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = ""
+    # The public address of the site, for links in emails.
+    base_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -41,6 +47,10 @@ class Settings:
             spacy_model=config("ENGAGE_SPACY_MODEL", default=DEFAULT_SPACY_MODEL),
             https_only=config("ENGAGE_HTTPS_ONLY", cast=bool, default=False),
             run_worker=config("ENGAGE_RUN_WORKER", cast=bool, default=database_url.startswith("sqlite")),
+            smtp_host=config("ENGAGE_SMTP_HOST", default=""),
+            smtp_port=config("ENGAGE_SMTP_PORT", cast=int, default=25),
+            smtp_from=config("ENGAGE_SMTP_FROM", default="engage@localhost"),
+            base_url=config("ENGAGE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
         )
 
 

@@ -46,5 +46,28 @@ templates.env.filters["datetime"] = _datetime
 templates.env.globals["percent"] = _percent
 
 
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.0f}%"
+
+
+templates.env.filters["share"] = _share
+
+
+def _commitment_label(value: str) -> str:
+    from engage.services.commitments import LABELS
+
+    return LABELS.get(value, value)  # type: ignore[call-overload]
+
+
+def _commitment_tag(value: str) -> str:
+    from engage.services.commitments import TAGS
+
+    return TAGS.get(value, "")  # type: ignore[call-overload]
+
+
+templates.env.filters["commitment_label"] = _commitment_label
+templates.env.filters["commitment_tag"] = _commitment_tag
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
     return templates.TemplateResponse(request, name, context or {}, **kwargs)

@@ -47,6 +47,7 @@ def reset_schema(engine: Engine) -> None:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         else:
+            conn.execute(text("DROP TABLE IF EXISTS answers_fts"))  # full-text search (migration 0003)
             Base.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 

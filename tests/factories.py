@@ -131,3 +131,29 @@ def make_theme(db: Session, question: Question, *, answers: list[Answer] | None 
         db.add(ThemeAssignment(theme_id=theme.id, answer_id=a.id, confidence=0.9, source=AssignmentSource.MODEL))
     db.commit()
     return theme
+
+
+def make_comments(
+    db: Session,
+    consultation: Consultation,
+    texts: list[str],
+    *,
+    question: Question | None = None,
+    stance: str | None = "neutral",
+    flags: list[dict[str, str]] | None = None,
+    **kw: Any,
+) -> list[Answer]:
+    """Free-text answers as theming leaves them: redacted (here, unchanged), with a stance and flags."""
+    from sqlalchemy import select
+
+    q = question or next(q for q in consultation.questions if q.kind == QuestionKind.FREE_TEXT)
+    out = []
+    for text in texts:
+        r = make_response(db, consultation, {q.id: text}, **kw)
+        answer = db.scalars(select(Answer).where(Answer.response_id == r.id)).one()
+        answer.redacted = text
+        answer.stance = stance
+        answer.flags = list(flags or [])
+        out.append(answer)
+    db.commit()
+    return out

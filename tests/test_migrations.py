@@ -31,6 +31,12 @@ def _scratch_url(database_url: str, tmp_path) -> tuple[str, callable]:  # type: 
     return make_url(database_url).set(database=name).render_as_string(hide_password=False), drop
 
 
+def _not_search(name, type_, parent_names):  # type: ignore[no-untyped-def]
+    # The full-text search objects live only in migration 0003 (an FTS5 table and its shadow tables
+    # on SQLite, an expression index on PostgreSQL); they are checked by tests/services/test_comments.py.
+    return not (name or "").startswith(("answers_fts", "ix_answers_redacted_fts"))
+
+
 def test_upgrade_from_empty_matches_models_and_downgrades_to_empty(database_url, tmp_path):
     url, cleanup = _scratch_url(database_url, tmp_path)
     try:
@@ -38,7 +44,8 @@ def test_upgrade_from_empty_matches_models_and_downgrades_to_empty(database_url,
         command.upgrade(cfg, "head")
         engine = make_engine(url)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"render_as_batch": True}), Base.metadata)
+            opts = {"render_as_batch": True, "include_name": _not_search}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
             tables = set(inspect(conn).get_table_names())
         assert diff == [], f"models and migrations disagree: {diff}"
         assert {

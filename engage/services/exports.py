@@ -88,6 +88,8 @@ def export_consultation(db: Session, consultation_id: int, redact: Redactor) -> 
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     text = "; ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
     # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula in Excel.
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -113,4 +115,78 @@ def to_csv(data: dict[str, Any]) -> str:
                 _cell(r["themes"]),
             ]
         )
+    return out.getvalue()
+
+
+def export_review(db: Session, consultation_id: int) -> dict[str, Any]:
+    """The themes and their redacted comments, for staff to take elsewhere.
+
+    Only redacted text; comments not yet checked for personal data are left out; no flags.
+    """
+    from engage.models import CommentModeration, ThemeSignoff
+
+    c = consultations.get(db, consultation_id)
+    questions = {q.id: q for q in c.questions if q.kind == QuestionKind.FREE_TEXT}
+    themes = db.scalars(
+        select(Theme)
+        .where(Theme.question_id.in_(list(questions)))
+        .order_by(Theme.question_id, Theme.position, Theme.id)
+    ).all()
+    signed = set(db.scalars(select(ThemeSignoff.theme_id).where(ThemeSignoff.theme_id.in_([t.id for t in themes]))))
+    by_answer: dict[int, list[str]] = defaultdict(list)
+    counts: dict[int, int] = defaultdict(int)
+    names = {t.id: t.name for t in themes}
+    for answer_id, theme_id in db.execute(
+        select(ThemeAssignment.answer_id, ThemeAssignment.theme_id).where(ThemeAssignment.theme_id.in_(list(names)))
+    ):
+        by_answer[answer_id].append(names[theme_id])
+        counts[theme_id] += 1
+    hidden = set(db.scalars(select(CommentModeration.answer_id).where(CommentModeration.hidden.is_(True))))
+    rows = db.execute(
+        select(Answer.id, Answer.question_id, Answer.redacted, Answer.stance, Response)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.question_id.in_(list(questions)), Answer.redacted.is_not(None))
+        .order_by(Answer.id)
+    ).all()
+    return {
+        "consultation": {"slug": c.slug, "title": c.title, "status": c.status.value},
+        "themes": [
+            {
+                "id": t.id,
+                "question": questions[t.question_id].text,
+                "name": t.name,
+                "description": t.description,
+                "origin": t.origin.value,
+                "comments": counts[t.id],
+                "signed_off": t.id in signed,
+                "what_we_will_do": t.response_text,
+            }
+            for t in themes
+        ],
+        "comments": [
+            {
+                "reference": r.reference,
+                "question": questions[qid].text,
+                "comment": redacted,
+                "stance": stance,
+                "channel": r.channel.value,
+                "audience": r.audience.value,
+                "submitted_at": r.submitted_at.isoformat(timespec="seconds"),
+                "themes": sorted(by_answer.get(aid, [])),
+                "hidden_from_publication": aid in hidden,
+            }
+            for aid, qid, redacted, stance, r in rows
+        ],
+    }
+
+
+def review_csv(data: dict[str, Any], part: str) -> str:
+    """`part` is "themes" or "comments": one CSV each, every cell protected against formulas."""
+    rows = data[part]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if rows:
+        writer.writerow(list(rows[0]))
+        for row in rows:
+            writer.writerow([_cell(v) for v in row.values()])
     return out.getvalue()

@@ -29,6 +29,7 @@ from engage.models import (
     Theme,
     ThemeAssignment,
     ThemeOrigin,
+    ThemeRejection,
     ThemingJob,
     utcnow,
 )
@@ -247,14 +248,19 @@ def theme_consultation(
             for o in officer_rows:
                 if o.redacted:
                     confirmed[o.theme_id].append(o.redacted)
+            # The officers' themes define the codebook. Model themes still on the board stay in it,
+            # defined by their own quotes, so one officer edit does not empty every other theme.
             codebook = [
                 CodebookTheme(
                     id=str(t.id),
                     name=t.name,
                     description=t.description,
-                    examples=list(t.examples) + confirmed[t.id],
+                    examples=list(t.examples) + confirmed[t.id]
+                    if t.origin == ThemeOrigin.OFFICER
+                    else list(t.quotes) + confirmed[t.id],
                 )
-                for t in officer_themes
+                for t in themes
+                if t.origin == ThemeOrigin.OFFICER or t.quotes or confirmed[t.id]
             ]
             mapped = map_to_codebook(q_texts, codebook, nlp=nlp, progress=step)
             _store_mapping(sessions, question.id, answer_ids, q_texts, mapped, officer_placed)
@@ -277,11 +283,20 @@ def _replace_model_assignments(
             ThemeAssignment.answer_id.in_(select(Answer.id).where(Answer.question_id == question_id)),
         )
     )
+    # Officers' "not this theme" decisions: a re-run never puts a rejected comment back.
+    rejected = {
+        (answer_id, theme_id)
+        for answer_id, theme_id in db.execute(
+            select(ThemeRejection.answer_id, ThemeRejection.theme_id)
+            .join(Theme, Theme.id == ThemeRejection.theme_id)
+            .where(Theme.question_id == question_id)
+        )
+    }
     for answer_id, assignments in zip(answer_ids, assigned, strict=True):
         if answer_id in officer_placed:
             continue
         for a in assignments:
-            if a.theme_id in theme_ids:
+            if a.theme_id in theme_ids and (answer_id, theme_ids[a.theme_id]) not in rejected:
                 db.add(
                     ThemeAssignment(
                         theme_id=theme_ids[a.theme_id],

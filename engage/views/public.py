@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from engage.forms import answer_field_name, response_form_class
 from engage.models import Audience, Consultation, QuestionKind, Status
-from engage.services import consultations, responses, theming
+from engage.services import comments, commitments, consultations, responses, theming
 from engage.services.errors import Conflict
 from engage.templating import render
 from engage.views.common import call, read_form, see_other
@@ -115,13 +115,27 @@ async def results(request: Request) -> Response:
     def load(db, slug):  # type: ignore[no-untyped-def]
         c = consultations.get_public(db, slug)
         if c.status != Status.PUBLISHED:
-            return c, None, None
-        return c, theming.question_themes(db, c), theming.choice_tallies(db, c)
+            return c, None, None, None
+        return (
+            c,
+            comments.publishable_themes(db, c),
+            theming.choice_tallies(db, c),
+            commitments.for_consultation(db, c.id),
+        )
 
-    c, themes, tallies = await call(request, load, request.path_params["slug"])
+    c, themes, tallies, items = await call(request, load, request.path_params["slug"])
     if themes is None:
         raise HTTPException(404, "The results of this consultation have not been published yet")
-    return render(request, "public/results.html", {"c": c, "questions": themes, "tallies": tallies})
+    return render(
+        request,
+        "public/results.html",
+        {"c": c, "questions": themes, "tallies": tallies, "commitments": items, "items": items},
+    )
+
+
+async def commitment_list(request: Request) -> Response:
+    items = await call(request, commitments.public_all)
+    return render(request, "public/commitments.html", {"items": items})
 
 
 async def accessibility(request: Request) -> Response:
@@ -135,4 +149,5 @@ routes = [
     Route("/consultations/{slug:str}/respond", respond, methods=["GET", "POST"], name="respond"),
     Route("/consultations/{slug:str}/received", received, name="received"),
     Route("/consultations/{slug:str}/results", results, name="results"),
+    Route("/commitments", commitment_list, name="commitments"),
 ]

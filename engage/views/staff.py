@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,7 +11,7 @@ from starlette.routing import Route
 from engage.forms import ConsultationForm, QuestionForm
 from engage.models import QuestionKind, Status
 from engage.security import MANAGERS, STAFF_ROLES, requires_role
-from engage.services import consultations, responses, theming
+from engage.services import consultations, notify, responses, theming
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
 from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
@@ -254,7 +255,10 @@ async def publish(request: Request) -> Response:
         else:
             if data.get("action") == "publish":
                 flash(request, "Results published. Everyone can now see what was done with what they said.")
-                return see_other(request.url_for("staff_consultation", id=cid))
+                response = see_other(request.url_for("staff_consultation", id=cid))
+                # Emails to respondents who asked for them go after the redirect has been sent.
+                response.background = BackgroundTask(_notify_published, request.app.state, cid)
+                return response
             flash(request, "Responses saved.")
             return see_other(request.url_for("staff_publish", id=cid))
 
@@ -269,6 +273,13 @@ async def publish(request: Request) -> Response:
         {"c": c, "questions": questions, "error": error, "flash": pop_flash(request), "Status": Status},
         status_code=409 if error else 200,
     )
+
+
+def _notify_published(state, consultation_id: int) -> None:  # type: ignore[no-untyped-def]
+    settings = state.settings
+    smtp = notify.SmtpConfig(settings.smtp_host, settings.smtp_port, settings.smtp_from)
+    with state.sessions() as db:
+        notify.send_published(db, consultation_id, smtp, settings.base_url)
 
 
 routes = [
