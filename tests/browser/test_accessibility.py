@@ -51,7 +51,8 @@ def _crawl(page, base: str, starts: list[str]) -> dict[str, list[str]]:  # type:
             problems[path] = found
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
             url = urlparse(urljoin(base + path, href))
-            if url.netloc == urlparse(base).netloc and not url.path.startswith(SKIP) and not url.fragment:
+            download = url.path.endswith((".csv", ".json")) or "/export" in url.path
+            if url.netloc == urlparse(base).netloc and not url.path.startswith(SKIP) and not download:
                 queue.append(url.path + (f"?{url.query}" if url.query else ""))
     assert len(seen) >= 4, f"the crawler only reached {seen}"
     return problems

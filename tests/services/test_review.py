@@ -193,7 +193,7 @@ def test_board_edits_survive_a_rerun(sessions, db, nlp):
     qid = c.questions[1].id
     with sessions() as s:
         themes = s.scalars(select(Theme).where(Theme.question_id == qid).order_by(Theme.id)).all()
-        assert len(themes) >= 2
+        assert themes  # discovery may find one theme in eight comments; the test needs one
         answers = {a.text: a.id for a in s.scalars(select(theming.Answer).where(theming.Answer.question_id == qid))}
         renamed = review.rename(s, officer.id, themes[0].id, "Officer's name")
         target = review.create(s, officer.id, qid, "Plaques and explanation", "Explain the history with plaques")
