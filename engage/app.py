@@ -25,6 +25,7 @@ from engage.middleware import SecurityHeadersMiddleware, StaffMiddleware
 from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
+from engage.throttle import Throttle
 from engage.views import auth, insight, public, publishing, review, staff
 from engage.worker import Worker, start_in_thread
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         app.state.sessions = make_sessionmaker(engine)
         app.state.nlp = functools.partial(nlp_runtime.load, settings.spacy_model)
         app.state.worker = Worker(app.state.sessions, app.state.nlp)
+        app.state.throttle = Throttle(settings.rate_limit_storage)
         thread = stop = None
         if settings.run_worker:
             thread, stop = start_in_thread(app.state.worker)
@@ -114,6 +116,7 @@ async def _no_body() -> Message:
 
 
 TITLES = {
+    429: "Too many requests",
     400: "There is a problem",
     403: "You cannot do that",
     404: "Page not found",

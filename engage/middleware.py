@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -33,11 +34,37 @@ class StaffMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             scope["staff"] = None
-            staff_id = scope.get("session", {}).get("staff_id")
-            if isinstance(staff_id, int):
+            session = scope.get("session", {})
+            staff_id = session.get("staff_id")
+            if isinstance(staff_id, int) and _session_current(session):
                 sessions = scope["app"].state.sessions
                 scope["staff"] = await run_in_threadpool(_load_staff, sessions, staff_id)
         await self.app(scope, receive, send)
+
+
+IDLE_TIMEOUT = 30 * 60  # signed out after 30 minutes without a request
+ABSOLUTE_TIMEOUT = 8 * 60 * 60  # and after a working day, however active
+
+
+def start_staff_session(session: dict[str, object], staff_id: int) -> None:
+    """A fresh session at sign in: nothing from before carries over (no fixation)."""
+    session.clear()
+    now = int(time.time())
+    session.update({"staff_id": staff_id, "signed_in_at": now, "seen_at": now})
+
+
+def _session_current(session: dict[str, object]) -> bool:
+    now = int(time.time())
+    signed_in, seen = session.get("signed_in_at"), session.get("seen_at")
+    if not isinstance(signed_in, int) or not isinstance(seen, int):
+        session.clear()
+        return False
+    if now - seen > IDLE_TIMEOUT or now - signed_in > ABSOLUTE_TIMEOUT:
+        session.clear()
+        return False
+    if now - seen > 60:  # rewrite the cookie at most once a minute
+        session["seen_at"] = now
+    return True
 
 
 def _load_staff(sessions, staff_id: int) -> StaffIdentity | None:  # type: ignore[no-untyped-def]

@@ -35,9 +35,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, email: str = "") -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    from zxcvbn import zxcvbn  # its frequency lists include the common-password lists
+
+    hints = [p for p in email.replace("@", " ").replace(".", " ").split() if p]
+    if zxcvbn(password[:100], user_inputs=hints)["score"] < 3:
+        return "Choose a password that is harder to guess, for example 3 or 4 random words"
     return None
 
 

@@ -24,6 +24,8 @@ class Settings:
     # SQLite allows one writer; on SQLite the web process runs the theming worker itself.
     # On PostgreSQL councils usually run `engage worker` processes instead.
     run_worker: bool
+    # "memory://" for one process; "redis://127.0.0.1:6379" when several app processes share limits.
+    rate_limit_storage: str = "memory://"
     # "Results are published" emails to respondents who asked for them; no host means no email.
     smtp_host: str = ""
     smtp_port: int = 25

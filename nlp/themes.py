@@ -23,6 +23,7 @@ from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 from spacy.language import Language
 
+from nlp import embed
 from nlp import stance as stance_rules
 from nlp.analysis import analyse, analyse_text
 from nlp.results import Assignment, CodebookTheme, CommentAnalysis, ThemeProposal
@@ -520,12 +521,30 @@ def _choose(row: np.ndarray, max_labels: int = 3) -> list[int]:
     return [int(j) for j in order[:best_k]]
 
 
+EMBED_WEIGHT = 2.0  # scale of the unit-length sentence embedding next to the two unit-length n-gram blocks
+
+
+def _use_embeddings(flag: bool | None) -> bool:
+    """``None`` means: use the sentence-embedding model when it is installed."""
+    if flag is None:
+        return embed.available()
+    if flag and not embed.available():
+        raise RuntimeError("embeddings=True but the sentence-embedding model is not installed")
+    return bool(flag)
+
+
+def mapping_engine(embeddings: bool | None = None) -> str:
+    """Which features :func:`map_to_codebook` will use: for logs and the evaluation report."""
+    return "tfidf+minilm" if _use_embeddings(embeddings) else "tfidf"
+
+
 def map_to_codebook(
     texts: Sequence[str],
     codebook: Sequence[CodebookTheme],
     *,
     nlp: Language | None = None,
     progress: Progress = None,
+    embeddings: bool | None = None,
 ) -> list[list[Assignment]]:
     """Assign each text to one or more codebook themes, with a confidence in 0..1.
 
@@ -563,6 +582,12 @@ def map_to_codebook(
     uniq = sorted(set(norm_texts))
     pos = {u: i for i, u in enumerate(uniq)}
     xtr, xte = _map_matrices(train_x, uniq)
+    if _use_embeddings(embeddings):
+        # sentence embeddings join the n-grams as dense columns (see DESIGN.md, decision 9)
+        etr = embed.encode(train_x)
+        ete = embed.encode(uniq, progress=lambda f: _report(progress, 0.05 + 0.25 * f))
+        xtr = sparse.hstack([xtr, sparse.csr_matrix(etr.astype(np.float64) * EMBED_WEIGHT)]).tocsr()
+        xte = sparse.hstack([xte, sparse.csr_matrix(ete.astype(np.float64) * EMBED_WEIGHT)]).tocsr()
     _report(progress, 0.3)
     few = float(np.median(n_examples)) < 30
     temperature = 8.0 if few else 4.0

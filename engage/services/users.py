@@ -16,7 +16,7 @@ def create_user(db: Session, email: str, password: str, role: Role, display_name
     errors: dict[str, str] = {}
     if "@" not in email:
         errors["email"] = "Enter an email address in the correct format, like name@example.org"
-    problem = password_problem(password)
+    problem = password_problem(password, email)
     if problem:
         errors["password"] = problem
     if not errors and db.scalar(select(StaffUser.id).where(StaffUser.email == email)):

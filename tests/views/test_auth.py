@@ -56,3 +56,35 @@ def test_session_cookie_is_httponly_and_lax(client, db):
     )
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_repeated_wrong_passwords_are_throttled_per_account(client, db):
+    user = make_staff(db)
+    for _ in range(5):
+        r = form_post(client, "/staff/login", "/staff/login", {"email": user.email, "password": "not the password"})
+        assert r.status_code == 400
+    r = form_post(client, "/staff/login", "/staff/login", {"email": user.email, "password": TEST_PASSWORD})
+    assert r.status_code == 429 and "Too many attempts" in r.text
+    other = make_staff(db)
+    r = form_post(client, "/staff/login", "/staff/login", {"email": other.email, "password": TEST_PASSWORD})
+    assert r.status_code == 200  # another account is not locked out
+
+
+def test_idle_and_absolute_session_timeouts(client, db, monkeypatch):
+    import engage.middleware as mw
+
+    user = make_staff(db)
+    now = [1_000_000.0]
+    monkeypatch.setattr(mw.time, "time", lambda: now[0])
+    form_post(client, "/staff/login", "/staff/login", {"email": user.email, "password": TEST_PASSWORD})
+    for _ in range(20):  # active every 25 minutes: the idle timeout never fires...
+        now[0] += 25 * 60
+        r = client.get("/staff", follow_redirects=False)
+        if r.status_code != 200:
+            break
+    # ...but the absolute timeout does, after 8 hours.
+    assert r.status_code == 303 and 8 * 3600 < now[0] - 1_000_000.0 <= 8 * 3600 + 25 * 60
+
+    form_post(client, "/staff/login", "/staff/login", {"email": user.email, "password": TEST_PASSWORD})
+    now[0] += 31 * 60
+    assert client.get("/staff", follow_redirects=False).status_code == 303  # idle for 31 minutes
