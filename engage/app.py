@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Scope, Send
 
 from engage import nlp_runtime
 from engage.db import make_engine, make_sessionmaker
-from engage.middleware import SecurityHeadersMiddleware, StaffMiddleware
+from engage.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, StaffMiddleware
 from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     )
     # Double-submit-cookie CSRF protection around everything: every POST, htmx ones included
     # (htmx sends the token in the X-CSRFToken header, forms in a hidden field).
-    return asgi_csrf(
+    protected = asgi_csrf(
         app,
         signing_secret=settings.secret_key,
         always_protect={"/staff/login"},
@@ -93,6 +93,10 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         cookie_samesite="Lax",
         send_csrf_failed=csrf_failed,
     )
+    # Outermost, so an over-large body is refused before the CSRF check reads it.
+    limited = BodyLimitMiddleware(protected)
+    limited.state = app.state  # type: ignore[attr-defined]  # tests and tools reach app.state
+    return limited
 
 
 async def csrf_failed(scope: Scope, send: Send, message_id: object) -> None:
@@ -133,6 +137,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def database_down(request: Request, exc: Exception) -> Response:
+    # The exception's text can hold connection details; its type is enough to act on.
     log.error("database unavailable: %s", type(exc).__name__)
     return render(
         request,
@@ -142,6 +147,7 @@ async def database_down(request: Request, exc: Exception) -> Response:
             "detail": "Please try again in a few minutes. If you saw a reference number, your response was saved.",
         },
         status_code=503,
+        headers={"Retry-After": "30"},
     )
 
 

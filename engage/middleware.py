@@ -6,8 +6,10 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engage.models import Role, StaffUser
@@ -38,7 +40,14 @@ class StaffMiddleware:
             staff_id = session.get("staff_id")
             if isinstance(staff_id, int) and _session_current(session):
                 sessions = scope["app"].state.sessions
-                scope["staff"] = await run_in_threadpool(_load_staff, sessions, staff_id)
+                try:
+                    scope["staff"] = await run_in_threadpool(_load_staff, sessions, staff_id)
+                except OperationalError as exc:
+                    from engage.app import database_down
+
+                    response = await database_down(Request(scope), exc)
+                    await response(scope, receive, send)
+                    return
         await self.app(scope, receive, send)
 
 
@@ -103,3 +112,61 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+MAX_FORM_BYTES = 1024 * 1024  # far more than any answer needs (10,000 characters each)
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # officers' spreadsheet imports (multipart)
+
+
+class BodyLimitMiddleware:
+    """Refuse over-large request bodies with 413 before anything reads them."""
+
+    def __init__(self, app: ASGIApp, form_limit: int = MAX_FORM_BYTES, upload_limit: int = MAX_UPLOAD_BYTES) -> None:
+        self.app = app
+        self.form_limit = form_limit
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_limit if multipart else self.form_limit
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            await _too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:  # a chunked body that lied by omission
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await _too_large(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    from starlette.responses import HTMLResponse
+
+    body = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>That was too much to send</title></head>'
+        "<body><h1>That was too much to send</h1><p>Shorten your answers, or send a smaller file, and try again.</p>"
+        "</body></html>"
+    )
+    await HTMLResponse(body, status_code=413)(scope, receive, send)
