@@ -60,6 +60,9 @@ class ConsultationForm(Form):
         [DataRequired("Select who this consultation is for")],
         choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
     )
+    young_people = BooleanField(
+        "Aimed at young people: ask their age first, never ask under-13s for contact details, and show where to get support"
+    )
     opens_on = DateField("Opens on", [Optional()], description="For example, 2027-03-01")
     closes_on = DateField("Closes on", [Optional()], description="For example, 2027-05-31")
 
@@ -138,3 +141,22 @@ def response_form_class(questions: list[Question], audiences: list[str]) -> type
                 description=q.hint,
             )
     return type("ResponseForm", (Form,), attrs)
+
+
+def single_choice_form(label: str, options: list[str], *, required_message: str | None = None) -> type[Form]:
+    """One question on one page (GOV.UK): optional unless a required message is given."""
+    validators: list[Any] = [InputRequired(required_message)] if required_message else [Optional()]
+    return type(
+        "SingleChoiceForm",
+        (Form,),
+        {"answer": RadioField(label, choices=[SelectChoice(o, o) for o in options], validators=validators)},
+    )
+
+
+class ContactForm(Form):
+    email = EmailField(
+        "Email address (optional)",
+        [Optional(), Length(max=254, message="Email address must be 254 characters or fewer")],
+        description="We will only use it for this consultation, and delete it when the results are published",
+    )
+    notify = BooleanField("Email me when the results are published")

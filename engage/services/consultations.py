@@ -111,6 +111,7 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
     consultation.summary = data["summary"].strip()
     consultation.body = (data.get("body") or "").strip()
     consultation.audiences = list(data["audiences"])
+    consultation.young_people = bool(data.get("young_people", consultation.young_people))
     consultation.opens_on = data.get("opens_on")
     consultation.closes_on = data.get("closes_on")
     db.flush()

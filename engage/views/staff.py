@@ -29,6 +29,7 @@ def _consultation_data(form: ConsultationForm) -> dict[str, object]:
         "summary": form.summary.data,
         "body": form.body.data,
         "audiences": form.audiences.data,
+        "young_people": bool(form.young_people.data),
         "opens_on": form.opens_on.data,
         "closes_on": form.closes_on.data,
     }
