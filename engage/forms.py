@@ -61,7 +61,8 @@ class ConsultationForm(Form):
         choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
     )
     young_people = BooleanField(
-        "Aimed at young people: ask their age first, never ask under-13s for contact details, and show where to get support"
+        "Aimed at young people: ask their age first, never ask under-13s for contact details, "
+        "and show where to get support"
     )
     opens_on = DateField("Opens on", [Optional()], description="For example, 2027-03-01")
     closes_on = DateField("Closes on", [Optional()], description="For example, 2027-05-31")

@@ -114,7 +114,13 @@ async def step(request: Request) -> Response:
     return render(
         request,
         "public/about_you_step.html",
-        {"c": c, "form": form, "step": name, "hint": HINTS.get(field, ""), "skip": request.url_for("keep_in_touch", slug=slug)},
+        {
+            "c": c,
+            "form": form,
+            "step": name,
+            "hint": HINTS.get(field, ""),
+            "skip": request.url_for("keep_in_touch", slug=slug),
+        },
         status_code=status,
     )
 
