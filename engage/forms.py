@@ -161,3 +161,26 @@ class ContactForm(Form):
         description="We will only use it for this consultation, and delete it when the results are published",
     )
     notify = BooleanField("Email me when the results are published")
+
+
+class ImportForm(Form):
+    """The details of an upload of transcribed responses (the file itself is read by the view)."""
+
+    channel = RadioField(
+        "Where did these responses come from?",
+        choices=[
+            SelectChoice("paper", "Paper forms"),
+            SelectChoice("workshop", "A workshop or listening session (notes)"),
+            SelectChoice("email", "Emails or letters"),
+        ],
+        validators=[InputRequired("Select where these responses came from")],
+    )
+    audience = RadioField(
+        "Who gave these responses?",
+        choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
+        validators=[InputRequired("Select who gave these responses")],
+        description="Used for rows without a column that says who gave them",
+    )
+    held_on = DateField("Date of the session (optional)", [Optional()], description="For example, 2027-03-14")
+    place = StringField("Place (optional)", [Optional(), Length(max=200)], description="For example, Eastside Library")
+    facilitator = StringField("Facilitator or transcriber (optional)", [Optional(), Length(max=120)])

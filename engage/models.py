@@ -359,7 +359,7 @@ class ImportJob(Base):
     filename: Mapped[str] = mapped_column(String(255))
     file_format: Mapped[str] = mapped_column(String(8))
     file_hash: Mapped[str] = mapped_column(String(64), index=True)
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     columns: Mapped[list[str]] = mapped_column(default=list)
     # {"questions": {question_id: column}, "audience": column or ""}
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)

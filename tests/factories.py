@@ -131,3 +131,26 @@ def make_theme(db: Session, question: Question, *, answers: list[Answer] | None 
         db.add(ThemeAssignment(theme_id=theme.id, answer_id=a.id, confidence=0.9, source=AssignmentSource.MODEL))
     db.commit()
     return theme
+
+
+def csv_bytes(rows: list[list[str]], *, encoding: str = "utf-8") -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[list[Any]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -54,9 +54,7 @@ def _next_url(request: Request, slug: str, index: int, answers) -> str:  # type:
         step, field, _ = STEPS[i]
         if field == "age_band" and answers is not None and answers.age_band:
             continue
-        if field == "ethnic_group_detail" and (
-            answers is None or answers.ethnic_group in (None, PREFER_NOT_TO_SAY)
-        ):
+        if field == "ethnic_group_detail" and (answers is None or answers.ethnic_group in (None, PREFER_NOT_TO_SAY)):
             continue
         return str(request.url_for("about_you_step", slug=slug, step=step))
     return str(request.url_for("keep_in_touch", slug=slug))
