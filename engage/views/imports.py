@@ -7,7 +7,6 @@ except reading the header.
 
 from __future__ import annotations
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,7 +17,17 @@ from engage.security import MANAGERS, requires_role
 from engage.services import consultations, imports
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
-from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
+from engage.views.common import (
+    call,
+    flash,
+    is_htmx,
+    path_int,
+    pop_flash,
+    read_form,
+    read_upload_form,
+    see_other,
+    staff_id,
+)
 
 
 @requires_role(MANAGERS)
@@ -30,15 +39,9 @@ async def upload(request: Request) -> Response:
 
     file_error = None
     if request.method == "POST":
-        data = await request.form(max_files=1, max_fields=20)
+        data, filename, content = await read_upload_form(request, imports.MAX_FILE_BYTES)
         form = ImportForm(data)
-        upload_file = data.get("file")
-        content = b""
-        filename = ""
-        if isinstance(upload_file, UploadFile) and upload_file.filename:
-            filename = upload_file.filename
-            content = await upload_file.read(imports.MAX_FILE_BYTES + 1)
-        else:
+        if not filename:
             file_error = "Select a CSV or Excel file"
         if form.validate() and file_error is None:
             try:
