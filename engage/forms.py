@@ -184,3 +184,34 @@ class ImportForm(Form):
     held_on = DateField("Date of the session (optional)", [Optional()], description="For example, 2027-03-14")
     place = StringField("Place (optional)", [Optional(), Length(max=200)], description="For example, Eastside Library")
     facilitator = StringField("Facilitator or transcriber (optional)", [Optional(), Length(max=120)])
+
+
+def feedback_form_class(areas: list[tuple[int, str]]) -> type[Form]:
+    return type(
+        "FeedbackForm",
+        (Form,),
+        {
+            "area": RadioField(
+                "What is your feedback about?",
+                choices=[SelectChoice(str(i), name) for i, name in areas],
+                validators=[InputRequired("Select what your feedback is about")],
+            ),
+            "feedback": TextAreaField(
+                "Your feedback",
+                [
+                    DataRequired("Enter your feedback"),
+                    Length(max=MAX_ANSWER_CHARS, message=f"Feedback must be {MAX_ANSWER_CHARS:,} characters or fewer"),
+                ],
+                description="Do not include your name, address or other personal details",
+            ),
+            "audience": RadioField(
+                "Which of these best describes you? (optional)",
+                choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
+                validators=[Optional()],
+            ),
+        },
+    )
+
+
+class ServiceAreaForm(Form):
+    name = StringField("Name of the service area", [DataRequired("Enter the name of the service area")])

@@ -10,7 +10,7 @@ from slugify import slugify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from engage.models import Consultation, Question, QuestionKind, Response, Status
+from engage.models import Consultation, ConsultationKind, Question, QuestionKind, Response, Status
 from engage.services import audit
 from engage.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -31,7 +31,9 @@ def public_list(db: Session) -> tuple[list[Consultation], list[Consultation]]:
     """Open consultations, and those with published results."""
     rows = db.scalars(
         select(Consultation)
-        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]))
+        .where(
+            Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind == ConsultationKind.CONSULTATION
+        )
         .order_by(Consultation.closes_on.desc(), Consultation.title)
     ).all()
     return (
@@ -57,7 +59,11 @@ def staff_list(db: Session) -> list[ConsultationRow]:
 def get_public(db: Session, slug: str) -> Consultation:
     consultation = db.scalars(
         select(Consultation)
-        .where(Consultation.slug == slug, Consultation.status != Status.DRAFT)
+        .where(
+            Consultation.slug == slug,
+            Consultation.status != Status.DRAFT,
+            Consultation.kind == ConsultationKind.CONSULTATION,
+        )
         .options(selectinload(Consultation.questions))
     ).first()
     if consultation is None:
