@@ -22,6 +22,8 @@ from engage.labels import AGREEMENT_SCALE, AUDIENCE, KIND
 from engage.models import Audience, Question, QuestionKind
 
 MAX_ANSWER_CHARS = 10_000
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
 
 
 class LoginForm(Form):
@@ -30,6 +32,15 @@ class LoginForm(Form):
 
 
 class ConsultationForm(Form):
+    kind = RadioField(
+        "What kind of consultation is it?",
+        choices=[
+            SelectChoice("consultation", "Questions that people answer"),
+            SelectChoice("proposals", "Nominations and ideas: people propose something, say why, and support others"),
+        ],
+        default="consultation",
+        validators=[Optional()],
+    )
     title = StringField(
         "Title", [DataRequired("Enter a title"), Length(max=200, message="Title must be 200 characters or fewer")]
     )
@@ -215,3 +226,43 @@ def feedback_form_class(areas: list[tuple[int, str]]) -> type[Form]:
 
 class ServiceAreaForm(Form):
     name = StringField("Name of the service area", [DataRequired("Enter the name of the service area")])
+
+
+def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str]) -> type[Form]:
+    return type(
+        "ProposalForm",
+        (Form,),
+        {
+            "title": StringField(
+                "Your proposal",
+                [
+                    DataRequired("Enter your proposal"),
+                    Length(max=120, message="Your proposal must be 120 characters or fewer"),
+                ],
+                description="For example, a new name for the street, in a few words",
+            ),
+            "reason": TextAreaField(
+                reason_label,
+                [
+                    DataRequired("Enter why it matters"),
+                    Length(
+                        max=MAX_ANSWER_CHARS, message=f"Your reason must be {MAX_ANSWER_CHARS:,} characters or fewer"
+                    ),
+                ],
+                description=reason_hint,
+            ),
+            "audience": RadioField(
+                "Which of these best describes you?",
+                choices=[SelectChoice(a, AUDIENCE[Audience(a)]) for a in audiences],
+                validators=[InputRequired("Select which of these best describes you")],
+            ),
+        },
+    )
+
+
+class SupportForm(Form):
+    email = EmailField(
+        "Email address (optional)",
+        [Optional(), Length(max=254), Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE)],
+        description="Only used to count your support once. We keep a scrambled version, never the address.",
+    )

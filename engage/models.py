@@ -85,6 +85,9 @@ class ConsultationKind(enum.StrEnum):
     # The standing "feedback at any time" consultation: one free-text question per service area,
     # so feedback is stored, themed and reviewed exactly like responses. Never listed publicly.
     FEEDBACK = "feedback"
+    # Nominations and ideas: people propose (a name, an idea) with a reason, and others support
+    # proposals. The reason is the answer to the consultation's free-text question, so it is themed.
+    PROPOSALS = "proposals"
 
 
 class ImportStatus(enum.StrEnum):
@@ -392,4 +395,34 @@ class ServiceArea(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Proposal(Base):
+    """A nomination or idea. Its reason is an Answer of the response it was made with."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    supporters: Mapped[int] = mapped_column(Integer, default=0)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)  # set when a moderator hides it
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProposalSupport(Base):
+    """One support: at most one per browser and one per email address, each kept only as a keyed hash."""
+
+    __tablename__ = "proposal_supports"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "browser_hash"),
+        UniqueConstraint("proposal_id", "email_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    email_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

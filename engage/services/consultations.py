@@ -31,9 +31,7 @@ def public_list(db: Session) -> tuple[list[Consultation], list[Consultation]]:
     """Open consultations, and those with published results."""
     rows = db.scalars(
         select(Consultation)
-        .where(
-            Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind == ConsultationKind.CONSULTATION
-        )
+        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind != ConsultationKind.FEEDBACK)
         .order_by(Consultation.closes_on.desc(), Consultation.title)
     ).all()
     return (
@@ -62,7 +60,7 @@ def get_public(db: Session, slug: str) -> Consultation:
         .where(
             Consultation.slug == slug,
             Consultation.status != Status.DRAFT,
-            Consultation.kind == ConsultationKind.CONSULTATION,
+            Consultation.kind != ConsultationKind.FEEDBACK,
         )
         .options(selectinload(Consultation.questions))
     ).first()
@@ -108,7 +106,9 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
         raise ValidationFailed({"slug": "Another consultation already uses this web address name"})
     if consultation_id is None:
         slug = _unique_slug(db, data.get("slug") or data["title"], None)
-        consultation = Consultation(status=Status.DRAFT, slug=slug)
+        consultation = Consultation(
+            status=Status.DRAFT, slug=slug, kind=ConsultationKind(data.get("kind") or ConsultationKind.CONSULTATION)
+        )
         db.add(consultation)
     else:
         consultation = get(db, consultation_id)
@@ -121,6 +121,10 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
     consultation.opens_on = data.get("opens_on")
     consultation.closes_on = data.get("closes_on")
     db.flush()
+    if consultation_id is None and consultation.kind == ConsultationKind.PROPOSALS:
+        from engage.services.proposals import add_reason_question
+
+        add_reason_question(db, consultation.id)
     audit.record(
         db,
         actor_id,

@@ -10,10 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from engage.forms import answer_field_name, response_form_class
-from engage.models import Audience, Consultation, QuestionKind, Status
+from engage.models import Audience, Consultation, ConsultationKind, QuestionKind, Status
 from engage.services import about_you, consultations, responses, theming
 from engage.services.errors import Conflict
 from engage.templating import render
+from engage.views import nominations
 from engage.views.about_you import ages
 from engage.views.common import call, read_form, see_other
 
@@ -27,6 +28,8 @@ async def home(request: Request) -> Response:
 
 async def consultation(request: Request) -> Response:
     c = await call(request, consultations.get_public, request.path_params["slug"])
+    if c.kind == ConsultationKind.PROPOSALS:
+        return await nominations.page(request, c)
     return render(request, "public/consultation.html", {"c": c})
 
 
@@ -58,6 +61,8 @@ async def respond(request: Request) -> Response:
     travel in the form itself, so the journey works without JavaScript or server state.
     """
     c = await call(request, consultations.get_public, request.path_params["slug"])
+    if c.kind == ConsultationKind.PROPOSALS:
+        return see_other(request.url_for("propose", slug=c.slug))
     if c.status != Status.OPEN:
         return render(request, "public/closed.html", {"c": c}, status_code=409 if request.method == "POST" else 200)
 

@@ -1,8 +1,8 @@
-"""channels: paper and workshop imports, engagement sessions, feedback service areas, young people
+"""channels: imports and engagement sessions, feedback service areas, proposals, forums, young people
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-11-24 06:09:00.669913
+Create Date: 2026-11-24 06:21:57.288303
 """
 
 from collections.abc import Sequence
@@ -135,11 +135,57 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_service_areas_name")),
         sa.UniqueConstraint("question_id", name=op.f("uq_service_areas_question_id")),
     )
+    op.create_table(
+        "proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("consultation_id", sa.Integer(), nullable=False),
+        sa.Column("response_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("supporters", sa.Integer(), nullable=False),
+        sa.Column("hidden_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["consultation_id"],
+            ["consultations.id"],
+            name=op.f("fk_proposals_consultation_id_consultations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["response_id"], ["responses.id"], name=op.f("fk_proposals_response_id_responses"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposals")),
+        sa.UniqueConstraint("response_id", name=op.f("uq_proposals_response_id")),
+    )
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_proposals_consultation_id"), ["consultation_id"], unique=False)
+
+    op.create_table(
+        "proposal_supports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("browser_hash", sa.String(length=64), nullable=False),
+        sa.Column("email_hash", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"],
+            ["proposals.id"],
+            name=op.f("fk_proposal_supports_proposal_id_proposals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_supports")),
+        sa.UniqueConstraint("proposal_id", "browser_hash", name=op.f("uq_proposal_supports_proposal_id")),
+        sa.UniqueConstraint("proposal_id", "email_hash", name=op.f("uq_proposal_supports_proposal_id")),
+    )
+    with op.batch_alter_table("proposal_supports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_proposal_supports_proposal_id"), ["proposal_id"], unique=False)
+
     with op.batch_alter_table("consultations", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
                 "kind",
-                sa.Enum("consultation", "feedback", name="consultation_kind", native_enum=False, length=32),
+                sa.Enum(
+                    "consultation", "feedback", "proposals", name="consultation_kind", native_enum=False, length=32
+                ),
                 server_default="consultation",
                 nullable=False,
             )
@@ -179,6 +225,14 @@ def downgrade() -> None:
         batch_op.drop_column("young_people")
         batch_op.drop_column("kind")
 
+    with op.batch_alter_table("proposal_supports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposal_supports_proposal_id"))
+
+    op.drop_table("proposal_supports")
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposals_consultation_id"))
+
+    op.drop_table("proposals")
     op.drop_table("service_areas")
     with op.batch_alter_table("import_jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_jobs_status"))
