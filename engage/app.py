@@ -26,7 +26,7 @@ from engage.middleware import SecurityHeadersMiddleware, StaffMiddleware
 from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
-from engage.views import about_you, auth, feedback, imports, nominations, public, staff
+from engage.views import about_you, auth, feedback, forums, imports, nominations, public, staff
 from engage.worker import Worker, start_in_thread
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             *about_you.routes,
             *feedback.routes,
             *nominations.routes,
+            *forums.routes,
             *auth.routes,
             *staff.routes,
             *imports.routes,

@@ -266,3 +266,44 @@ class SupportForm(Form):
         [Optional(), Length(max=254), Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE)],
         description="Only used to count your support once. We keep a scrambled version, never the address.",
     )
+
+
+class ReplyForm(Form):
+    display_name = StringField(
+        "Display name",
+        [
+            DataRequired("Enter a display name"),
+            Length(max=40, message="Display name must be 40 characters or fewer"),
+            Regexp(r"^[^@]*$", message="Display name must not be an email address"),
+        ],
+        description="Shown with your post. Do not use your full name or email address",
+    )
+    text = TextAreaField(
+        "Your post",
+        [DataRequired("Enter your post"), Length(max=5000, message="Your post must be 5,000 characters or fewer")],
+    )
+
+
+class ThreadForm(ReplyForm):
+    title = StringField(
+        "Title",
+        [
+            DataRequired("Enter a title for your discussion"),
+            Length(max=150, message="Title must be 150 characters or fewer"),
+        ],
+    )
+
+
+def report_form_class(reasons: dict[str, str]) -> type[Form]:
+    return type(
+        "ReportForm",
+        (Form,),
+        {
+            "reason": RadioField(
+                "Why are you reporting this post?",
+                choices=[SelectChoice(k, v) for k, v in reasons.items()],
+                validators=[InputRequired("Select why you are reporting this post")],
+            ),
+            "details": TextAreaField("Anything else we should know (optional)", [Optional(), Length(max=2000)]),
+        },
+    )

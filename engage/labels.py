@@ -34,6 +34,7 @@ CHANNEL = {
     Channel.WORKSHOP: "Workshop or listening session",
     Channel.EMAIL: "Email",
     Channel.FEEDBACK: "Feedback form",
+    Channel.FORUM: "Forum post",
 }
 IMPORT_STATUS = {
     ImportStatus.UPLOADED: "Match the columns",

@@ -78,6 +78,7 @@ class Channel(enum.StrEnum):
     WORKSHOP = "workshop"
     EMAIL = "email"
     FEEDBACK = "feedback"  # the "feedback at any time" form
+    FORUM = "forum"  # a post in a discussion space
 
 
 class ConsultationKind(enum.StrEnum):
@@ -88,6 +89,14 @@ class ConsultationKind(enum.StrEnum):
     # Nominations and ideas: people propose (a name, an idea) with a reason, and others support
     # proposals. The reason is the answer to the consultation's free-text question, so it is themed.
     PROPOSALS = "proposals"
+    # Each forum space stores its posts as answers to its one free-text question. Never listed publicly.
+    FORUM = "forum"
+
+
+class PostStatus(enum.StrEnum):
+    PENDING = "pending"  # pre-moderated spaces: waiting for a moderator
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
 
 
 class ImportStatus(enum.StrEnum):
@@ -425,4 +434,57 @@ class ProposalSupport(Base):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     browser_hash: Mapped[str] = mapped_column(String(64))
     email_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ForumSpace(Base):
+    """A discussion space, such as a youth forum or a parents' forum."""
+
+    __tablename__ = "forum_spaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    # Spaces for young people are pre-moderated: posts appear after a moderator approves them.
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ForumThread(Base):
+    __tablename__ = "forum_threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("forum_spaces.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ForumPost(Base):
+    """A post: its words are the Answer of its response, so they are themed with everything else."""
+
+    __tablename__ = "forum_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("forum_threads.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    status: Mapped[PostStatus] = mapped_column(_enum(PostStatus, "post_status"), index=True)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PostReport(Base):
+    __tablename__ = "post_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("forum_posts.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    details: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

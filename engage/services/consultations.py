@@ -14,6 +14,9 @@ from engage.models import Consultation, ConsultationKind, Question, QuestionKind
 from engage.services import audit
 from engage.services.errors import Conflict, NotFound, ValidationFailed
 
+# Standing consultations that hold feedback and forum posts: staff theme them, the public never sees them.
+UNLISTED = [ConsultationKind.FEEDBACK, ConsultationKind.FORUM]
+
 # Which status changes staff may make by hand; publishing has its own service.
 TRANSITIONS = {
     "open": ({Status.DRAFT, Status.CLOSED}, Status.OPEN),
@@ -31,7 +34,7 @@ def public_list(db: Session) -> tuple[list[Consultation], list[Consultation]]:
     """Open consultations, and those with published results."""
     rows = db.scalars(
         select(Consultation)
-        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind != ConsultationKind.FEEDBACK)
+        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind.not_in(UNLISTED))
         .order_by(Consultation.closes_on.desc(), Consultation.title)
     ).all()
     return (
@@ -60,7 +63,7 @@ def get_public(db: Session, slug: str) -> Consultation:
         .where(
             Consultation.slug == slug,
             Consultation.status != Status.DRAFT,
-            Consultation.kind != ConsultationKind.FEEDBACK,
+            Consultation.kind.not_in(UNLISTED),
         )
         .options(selectinload(Consultation.questions))
     ).first()

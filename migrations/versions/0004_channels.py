@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-11-24 06:21:57.288303
+Create Date: 2026-11-24 06:24:30.132425
 """
 
 from collections.abc import Sequence
@@ -25,7 +25,17 @@ def upgrade() -> None:
         sa.Column("consultation_id", sa.Integer(), nullable=False),
         sa.Column(
             "channel",
-            sa.Enum("online", "paper", "workshop", "email", "feedback", name="channel", native_enum=False, length=32),
+            sa.Enum(
+                "online",
+                "paper",
+                "workshop",
+                "email",
+                "feedback",
+                "forum",
+                name="channel",
+                native_enum=False,
+                length=32,
+            ),
             nullable=False,
         ),
         sa.Column("held_on", sa.Date(), nullable=True),
@@ -44,13 +54,51 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_engagement_sessions_consultation_id"), ["consultation_id"], unique=False)
 
     op.create_table(
+        "forum_spaces",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column(
+            "audience",
+            sa.Enum("resident", "parent", "young_person", "other", name="audience", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("premoderated", sa.Boolean(), nullable=False),
+        sa.Column("consultation_id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["consultation_id"],
+            ["consultations.id"],
+            name=op.f("fk_forum_spaces_consultation_id_consultations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["question_id"], ["questions.id"], name=op.f("fk_forum_spaces_question_id_questions"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_spaces")),
+        sa.UniqueConstraint("consultation_id", name=op.f("uq_forum_spaces_consultation_id")),
+        sa.UniqueConstraint("slug", name=op.f("uq_forum_spaces_slug")),
+    )
+    op.create_table(
         "import_jobs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("consultation_id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=True),
         sa.Column(
             "channel",
-            sa.Enum("online", "paper", "workshop", "email", "feedback", name="channel", native_enum=False, length=32),
+            sa.Enum(
+                "online",
+                "paper",
+                "workshop",
+                "email",
+                "feedback",
+                "forum",
+                name="channel",
+                native_enum=False,
+                length=32,
+            ),
             nullable=False,
         ),
         sa.Column(
@@ -136,6 +184,55 @@ def upgrade() -> None:
         sa.UniqueConstraint("question_id", name=op.f("uq_service_areas_question_id")),
     )
     op.create_table(
+        "forum_threads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("space_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=150), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["space_id"], ["forum_spaces.id"], name=op.f("fk_forum_threads_space_id_forum_spaces"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_threads")),
+    )
+    with op.batch_alter_table("forum_threads", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_threads_space_id"), ["space_id"], unique=False)
+
+    op.create_table(
+        "forum_posts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("thread_id", sa.Integer(), nullable=False),
+        sa.Column("response_id", sa.Integer(), nullable=False),
+        sa.Column("display_name", sa.String(length=40), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("pending", "visible", "hidden", name="post_status", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("reports", sa.Integer(), nullable=False),
+        sa.Column("hidden_reason", sa.Text(), nullable=True),
+        sa.Column("moderated_by_id", sa.Integer(), nullable=True),
+        sa.Column("moderated_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["moderated_by_id"],
+            ["staff_users.id"],
+            name=op.f("fk_forum_posts_moderated_by_id_staff_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["response_id"], ["responses.id"], name=op.f("fk_forum_posts_response_id_responses"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"], ["forum_threads.id"], name=op.f("fk_forum_posts_thread_id_forum_threads"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_posts")),
+        sa.UniqueConstraint("response_id", name=op.f("uq_forum_posts_response_id")),
+    )
+    with op.batch_alter_table("forum_posts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_posts_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_posts_thread_id"), ["thread_id"], unique=False)
+
+    op.create_table(
         "proposals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("consultation_id", sa.Integer(), nullable=False),
@@ -158,6 +255,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_proposals_consultation_id"), ["consultation_id"], unique=False)
+
+    op.create_table(
+        "post_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=False),
+        sa.Column("details", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["forum_posts.id"], name=op.f("fk_post_reports_post_id_forum_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_post_reports")),
+    )
+    with op.batch_alter_table("post_reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_post_reports_post_id"), ["post_id"], unique=False)
 
     op.create_table(
         "proposal_supports",
@@ -184,7 +296,13 @@ def upgrade() -> None:
             sa.Column(
                 "kind",
                 sa.Enum(
-                    "consultation", "feedback", "proposals", name="consultation_kind", native_enum=False, length=32
+                    "consultation",
+                    "feedback",
+                    "proposals",
+                    "forum",
+                    name="consultation_kind",
+                    native_enum=False,
+                    length=32,
                 ),
                 server_default="consultation",
                 nullable=False,
@@ -198,14 +316,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_responses_import_id"), ["import_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_responses_session_id"), ["session_id"], unique=False)
         batch_op.create_foreign_key(
+            batch_op.f("fk_responses_import_id_import_jobs"), "import_jobs", ["import_id"], ["id"], ondelete="SET NULL"
+        )
+        batch_op.create_foreign_key(
             batch_op.f("fk_responses_session_id_engagement_sessions"),
             "engagement_sessions",
             ["session_id"],
             ["id"],
             ondelete="SET NULL",
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_responses_import_id_import_jobs"), "import_jobs", ["import_id"], ["id"], ondelete="SET NULL"
         )
 
     # ### end Alembic commands ###
@@ -214,8 +332,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("responses", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_responses_import_id_import_jobs"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_responses_session_id_engagement_sessions"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("fk_responses_import_id_import_jobs"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_responses_session_id"))
         batch_op.drop_index(batch_op.f("ix_responses_import_id"))
         batch_op.drop_column("import_id")
@@ -229,10 +347,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_proposal_supports_proposal_id"))
 
     op.drop_table("proposal_supports")
+    with op.batch_alter_table("post_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_post_reports_post_id"))
+
+    op.drop_table("post_reports")
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_proposals_consultation_id"))
 
     op.drop_table("proposals")
+    with op.batch_alter_table("forum_posts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_posts_thread_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_posts_status"))
+
+    op.drop_table("forum_posts")
+    with op.batch_alter_table("forum_threads", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_threads_space_id"))
+
+    op.drop_table("forum_threads")
     op.drop_table("service_areas")
     with op.batch_alter_table("import_jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_jobs_status"))
@@ -240,6 +371,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_import_jobs_consultation_id"))
 
     op.drop_table("import_jobs")
+    op.drop_table("forum_spaces")
     with op.batch_alter_table("engagement_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_engagement_sessions_consultation_id"))
 

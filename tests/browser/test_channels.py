@@ -119,3 +119,67 @@ def test_feedback_form(live_server, page, db, sessions):
     expect(page.get_by_role("heading", level=1)).to_have_text("Feedback sent")
     with sessions() as s:
         assert s.scalars(select(Response.channel)).one() == "feedback"
+
+
+def test_nominations_propose_and_support(live_server, page, db, sessions):
+    from tests.factories import make_proposal, make_proposals_consultation
+
+    c = make_proposals_consultation(db)
+    existing = make_proposal(db, c, title="Olive Morris Square")
+    page.goto(f"{live_server}/consultations/{c.slug}")
+    page.get_by_role("button", name="Make a proposal").click()
+    page.get_by_label("Your proposal").fill("Claudia Jones Square")
+    page.get_by_label("Why does it matter?").fill("She started the carnival that brings the whole area together.")
+    page.get_by_label("Resident", exact=True).check()
+    page.get_by_role("button", name="Send proposal").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Response received")
+
+    page.goto(f"{live_server}/consultations/{c.slug}")
+    expect(page.get_by_role("heading", name="Claudia Jones Square")).to_be_visible()
+    # htmx swaps just the proposal's card; a second click is not possible, and not counted.
+    page.get_by_role("button", name="Support Olive Morris Square").click()
+    expect(page.get_by_test_id(f"supporters-{existing.id}")).to_have_text("1 supporter")
+    expect(page.get_by_role("button", name="Support Olive Morris Square")).to_have_count(0)
+    page.reload()
+    expect(page.get_by_test_id(f"supporters-{existing.id}")).to_have_text("1 supporter")
+
+
+def test_forums_premoderated_youth_post_approved_and_reply_with_htmx(live_server, page, db, sessions):
+    from engage.services import forums
+
+    forums.spaces(db)
+    moderator = make_staff(db, role="moderator")
+    page.goto(live_server + "/")
+    page.get_by_role("link", name="Forums").click()
+    page.get_by_role("link", name="Youth forum").click()
+    page.get_by_label("Title").fill("A skate park for Eastside")
+    page.get_by_label("Display name").fill("Kai")
+    page.get_by_label("Your post").fill("There is nowhere for us to skate.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.get_by_text("will appear after a moderator has checked it")).to_be_visible()
+    expect(page.get_by_role("link", name="A skate park for Eastside")).to_have_count(0)
+
+    page.goto(live_server + "/staff/login")
+    page.get_by_label("Email address").fill(moderator.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Moderation").click()
+    page.get_by_role("button", name="Approve the post by Kai").click()
+    expect(page.get_by_text("Post approved.")).to_be_visible()
+
+    page.goto(live_server + "/forums/parents-forum")
+    page.get_by_label("Title").fill("Crossing on Beckwith Road")
+    page.get_by_label("Display name").fill("Jo")
+    page.get_by_label("Your post").fill("We need a crossing.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Crossing on Beckwith Road")
+    url = page.url
+    # htmx posts the reply and swaps the thread in place.
+    page.get_by_label("Display name").fill("Sam")
+    page.get_by_label("Your post").fill("Agreed: my children cross there every day.")
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Your post has been published.")
+    expect(page.get_by_text("Agreed: my children cross there every day.")).to_be_visible()
+    assert page.url == url
+    page.goto(live_server + "/forums/youth-forum")
+    expect(page.get_by_role("link", name="A skate park for Eastside")).to_be_visible()
