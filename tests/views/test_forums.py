@@ -66,7 +66,7 @@ def test_htmx_reply_returns_the_thread_fragment(client, db):
 
 
 def test_youth_forum_is_premoderated(client, db, login, sessions):
-    _, youth = _spaces(db)
+    _spaces(db)
     r = _post(client, "/forums/youth-forum", {"title": "Skate park", "display_name": "Kai", "text": "We need one."})
     assert "will appear after a moderator has checked it" in r.text and "Childline" in r.text
     assert "Skate park" not in client.get("/forums/youth-forum").text
@@ -128,5 +128,5 @@ def test_moderation_is_for_moderators(client, db, login):
 
 
 def test_forum_consultations_are_not_listed_publicly(client, db):
-    parents, _ = _spaces(db)
+    _spaces(db)
     assert "Forum:" not in client.get("/").text
