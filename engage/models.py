@@ -426,8 +426,8 @@ class ProposalSupport(Base):
 
     __tablename__ = "proposal_supports"
     __table_args__ = (
-        UniqueConstraint("proposal_id", "browser_hash"),
-        UniqueConstraint("proposal_id", "email_hash"),
+        UniqueConstraint("proposal_id", "browser_hash", name="uq_proposal_supports_browser"),
+        UniqueConstraint("proposal_id", "email_hash", name="uq_proposal_supports_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
