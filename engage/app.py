@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Scope, Send
 
 from engage import nlp_runtime
 from engage.db import make_engine, make_sessionmaker
+from engage.i18n import LocaleMiddleware
 from engage.middleware import SecurityHeadersMiddleware, StaffMiddleware
 from engage.paths import resource_dir
 from engage.settings import Settings
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            Middleware(LocaleMiddleware),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

@@ -58,21 +58,56 @@ def activate(code: str) -> None:
     _current.set(translations(code))
 
 
-def gettext(message: str, **variables: Any) -> str:
-    text = _current.get(NullTranslations()).gettext(message)
+def gettext(message: str) -> str:
+    return _current.get(_NULL).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.get(_NULL).ngettext(singular, plural, n)
+
+
+def _format(message: str, variables: dict[str, Any]) -> str:
+    text = gettext(message)
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
-    text = _current.get(NullTranslations()).ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
-
-
-def lazy_gettext(message: str) -> LazyProxy:
+def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
     """For strings defined at import time (form labels): translated each time they are shown."""
-    return LazyProxy(gettext, message, enable_cache=False)
+    return LazyProxy(_format, message, variables, enable_cache=False)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+_NULL = NullTranslations()
+
+
+def N_(message: str) -> str:
     """Marks a string for the catalogue where it is translated later (`_(value)` in a template)."""
     return message
+
+
+class LocaleMiddleware:
+    """Chooses the language for each request; the choice made with ?lang= is kept in a cookie."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.requests import HTTPConnection
+
+        conn = HTTPConnection(scope)
+        query = conn.query_params.get("lang")
+        code = choose(query, conn.cookies.get("lang"), conn.headers.get("accept-language", ""))
+        activate(code)
+        scope["language"] = code
+        remember = query is not None and query == code
+
+        async def send_with_cookie(message: Any) -> None:
+            if remember and message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"set-cookie", f"lang={code}; Path=/; Max-Age=31536000; SameSite=Lax".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
