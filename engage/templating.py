@@ -44,6 +44,10 @@ def _percent(part: int, whole: int) -> str:
 templates = Jinja2Templates(directory=str(resource_dir("templates")), context_processors=[_context])
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals["N_"] = i18n.N_
+# `value|t` translates a value chosen in code or stored (a label, a space's name) and, unlike
+# `_()`, still escapes it: only the catalogue's own strings are trusted as markup.
+templates.env.filters["t"] = lambda value: i18n.gettext(str(value)) if value else ""
 templates.env.filters["date"] = _date
 templates.env.filters["datetime"] = _datetime
 templates.env.globals["percent"] = _percent

@@ -39,8 +39,16 @@ def _fixed_values() -> list[str]:
     values += equality.AGE_BANDS + equality.SEXES + equality.DISABILITY + equality.RELIGIONS
     values += [equality.PREFER_NOT_TO_SAY, *equality.ETHNIC_GROUPS]
     values += [d for details in equality.ETHNIC_GROUPS.values() for d in details]
-    values += list(labels.AUDIENCE.values()) + labels.AGREEMENT_SCALE + list(forums.REPORT_REASONS.values())
+    values += (
+        list(labels.AUDIENCE.values())
+        + list(labels.STATUS.values())
+        + labels.AGREEMENT_SCALE
+        + list(forums.REPORT_REASONS.values())
+    )
     values += [q for _, _, q in about_you.STEPS] + list(about_you.HINTS.values())
+    for name, description, _audience, _pre in forums.DEFAULT_SPACES:
+        values += [name, description]
+    values += ["How old are you?", "Select your age, or Prefer not to say"]
     return values
 
 
