@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -653,26 +653,34 @@ def _store_batch(db: Session, job_id: int, batch: list[tuple[str, Row]]) -> int:
         job = get_job(db, job_id)
         keys = [k for k, _ in batch]
         existing = set(db.scalars(select(Response.idempotency_key).where(Response.idempotency_key.in_(keys))))
-        created = 0
-        for key, row in batch:
-            if key in existing:
-                continue
-            response = Response(
-                consultation_id=job.consultation_id,
-                reference=new_reference(),
-                channel=job.channel,
-                audience=row.audience or job.audience,
-                idempotency_key=key,
-                session_id=job.session_id,
-                import_id=job.id,
-            )
-            for qid, value in row.answers.items():
-                if isinstance(value, list):
-                    response.answers.append(Answer(question_id=qid, choices=value))
-                else:
-                    response.answers.append(Answer(question_id=qid, text=value))
-            db.add(response)
-            created += 1
+        new = [(key, row) for key, row in batch if key not in existing]
+        created = len(new)
+        if new:
+            # Bulk inserts (one statement per table, RETURNING the new ids in order): about ten
+            # times faster than adding ORM objects one by one.
+            ids = db.scalars(
+                insert(Response).returning(Response.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "consultation_id": job.consultation_id,
+                        "reference": new_reference(),
+                        "channel": job.channel,
+                        "audience": row.audience or job.audience,
+                        "idempotency_key": key,
+                        "session_id": job.session_id,
+                        "import_id": job.id,
+                        "submitted_at": utcnow(),
+                    }
+                    for key, row in new
+                ],
+            ).all()
+            # Text and choice answers go in separately, so the unused column stays SQL NULL (not JSON null).
+            pairs = [(rid, qid, v) for rid, (_, row) in zip(ids, new, strict=True) for qid, v in row.answers.items()]
+            texts = [{"response_id": r, "question_id": q, "text": v} for r, q, v in pairs if not isinstance(v, list)]
+            choices = [{"response_id": r, "question_id": q, "choices": v} for r, q, v in pairs if isinstance(v, list)]
+            for rows in (texts, choices):
+                if rows:
+                    db.execute(insert(Answer), rows)
         job.created_count += created
         job.skipped_count += len(batch) - created
         job.heartbeat_at = utcnow()
