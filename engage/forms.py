@@ -322,3 +322,20 @@ def report_form_class(reasons: dict[str, str]) -> type[Form]:
             "details": TextAreaField(_l("Anything else we should know (optional)"), [Optional(), Length(max=2000)]),
         },
     )
+
+
+class ForumSpaceForm(Form):
+    name = StringField(
+        "Name of the space",
+        [DataRequired("Enter the name of the space"), Length(max=100, message="Name must be 100 characters or fewer")],
+        description="For example, Youth forum",
+    )
+    description = TextAreaField("What the space is for", [Optional(), Length(max=1000)])
+    audience = RadioField(
+        "Who is it for?",
+        choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
+        validators=[InputRequired("Select who the space is for")],
+    )
+    premoderated = BooleanField(
+        "Pre-moderate: posts appear only after a moderator approves them (always on for young people)"
+    )

@@ -63,6 +63,13 @@ DEFAULT_SPACES = [
     ),
 ]
 _EMAILISH = re.compile(r"\S+@\S+")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_REMOVED = "[email address removed]"
+
+
+def hide_emails(text: str) -> str:
+    """No one's email address is ever shown on the forums, even if someone types one into a post."""
+    return _EMAIL_IN_TEXT.sub(EMAIL_REMOVED, text)
 
 
 # ---- Spaces ---------------------------------------------------------------------------------
@@ -97,6 +104,28 @@ def create_space(
     )
     db.add(space)
     db.flush()
+    return space
+
+
+def add_space(
+    db: Session, actor_id: int, name: str, description: str, audience: Audience, premoderated: bool
+) -> ForumSpace:
+    """A new space. Spaces for young people are always pre-moderated."""
+    spaces(db)  # the defaults first, so their names stay theirs
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed({"name": "Enter the name of the space"})
+    slug = slugify(name, max_length=100)
+    taken = db.scalar(select(ForumSpace.id).where(ForumSpace.slug == slug)) or db.scalar(
+        select(Consultation.id).where(Consultation.slug == f"forum-{slug}")
+    )
+    if not slug or taken:
+        raise ValidationFailed({"name": "There is already a space with this name"})
+    space = create_space(
+        db, name, description.strip(), audience, premoderated or audience == Audience.YOUNG_PERSON, slug=slug
+    )
+    audit.record(db, actor_id, "forum.space_added", "forum_space", space.id, name=name)
+    db.commit()
     return space
 
 
@@ -146,15 +175,17 @@ def threads(db: Session, space: ForumSpace) -> list[ThreadRow]:
         .group_by(ForumThread.id, ForumThread.title)
         .order_by(func.max(ForumPost.created_at).desc())
     ).all()
-    return [ThreadRow(*r) for r in rows]
+    return [ThreadRow(r[0], hide_emails(r[1]), r[2], r[3]) for r in rows]
 
 
 def get_thread(db: Session, space: ForumSpace, thread_id: int) -> tuple[ForumThread, list[PostView]]:
     thread = db.get(ForumThread, thread_id)
     if thread is None or thread.space_id != space.id:
         raise NotFound(str(thread_id))
+    thread.title = hide_emails(thread.title)
+    db.expunge(thread)  # the masked title is for display only
     posts = [
-        PostView(pid, name, text or "", at, status.value)
+        PostView(pid, name, hide_emails(text or ""), at, status.value)
         for pid, name, text, at, status in db.execute(
             select(ForumPost.id, ForumPost.display_name, Answer.text, ForumPost.created_at, ForumPost.status)
             .join(Answer, Answer.response_id == ForumPost.response_id)

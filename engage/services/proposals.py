@@ -75,7 +75,9 @@ def list_public(db: Session, consultation: Consultation) -> list[ProposalView]:
         .where(Proposal.consultation_id == consultation.id, Proposal.hidden_reason.is_(None))
         .order_by(Proposal.supporters.desc(), Proposal.id)
     ).all()
-    return [ProposalView(*r) for r in rows]
+    from engage.services.forums import hide_emails
+
+    return [ProposalView(pid, hide_emails(title), n, reason) for pid, title, n, reason in rows]
 
 
 def get_view(db: Session, consultation: Consultation, proposal_id: int) -> ProposalView:
@@ -86,7 +88,14 @@ def get_view(db: Session, consultation: Consultation, proposal_id: int) -> Propo
 
 
 def propose(
-    db: Session, consultation: Consultation, *, title: str, reason: str, audience: Audience, idempotency_key: str
+    db: Session,
+    consultation: Consultation,
+    *,
+    title: str,
+    reason: str,
+    audience: Audience,
+    idempotency_key: str,
+    age_band: str | None = None,
 ) -> responses.Receipt:
     if consultation.kind != ConsultationKind.PROPOSALS:
         raise Conflict("This consultation does not take proposals")
@@ -95,7 +104,12 @@ def propose(
         raise ValidationFailed({"title": "Enter your proposal"})
     question = reason_question(consultation)
     receipt = responses.submit(
-        db, consultation, audience=audience, answers={question.id: reason}, idempotency_key=idempotency_key
+        db,
+        consultation,
+        audience=audience,
+        answers={question.id: reason},
+        idempotency_key=idempotency_key,
+        age_band=age_band,
     )
     response_id = db.scalar(select(Response.id).where(Response.reference == receipt.reference))
     if db.scalar(select(Proposal.id).where(Proposal.response_id == response_id)) is None:

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engage.forms import ReplyForm, ThreadForm, report_form_class
+from engage.forms import ForumSpaceForm, ReplyForm, ThreadForm, report_form_class
 from engage.models import Audience, Role
-from engage.security import requires_role
+from engage.security import MANAGERS, requires_role
 from engage.services import forums, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
@@ -204,7 +204,40 @@ async def moderation_log(request: Request) -> Response:
     )
 
 
+@requires_role(MANAGERS)
+async def staff_spaces(request: Request) -> Response:
+    form = ForumSpaceForm()
+    status = 200
+    if request.method == "POST":
+        form = ForumSpaceForm(await read_form(request))
+        if form.validate():
+            try:
+                await call(
+                    request,
+                    forums.add_space,
+                    staff_id(request),
+                    form.name.data or "",
+                    form.description.data or "",
+                    Audience(form.audience.data),
+                    bool(form.premoderated.data),
+                )
+            except ValidationFailed as exc:
+                _errors(form, exc)
+            else:
+                flash(request, f"Space added: {form.name.data}")
+                return see_other(request.url_for("staff_forum_spaces"))
+        status = 400
+    items = await call(request, forums.spaces)
+    return render(
+        request,
+        "staff/forum_spaces.html",
+        {"spaces": items, "form": form, "flash": pop_flash(request)},
+        status_code=status,
+    )
+
+
 routes = [
+    Route("/staff/forums", staff_spaces, methods=["GET", "POST"], name="staff_forum_spaces"),
     Route("/forums", index, name="forums"),
     Route("/forums/{slug:str}", space, methods=["GET", "POST"], name="forum_space"),
     Route("/forums/{slug:str}/{tid:int}", thread, methods=["GET", "POST"], name="forum_thread"),

@@ -17,9 +17,10 @@ from starlette.routing import Route
 from engage.forms import SupportForm, proposal_form_class
 from engage.models import Audience, Consultation, ConsultationKind, Role, Status
 from engage.security import STAFF_ROLES, requires_role
-from engage.services import consultations, proposals, responses
+from engage.services import about_you, consultations, proposals, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
+from engage.views.about_you import ages
 from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -60,6 +61,9 @@ async def propose(request: Request) -> Response:
     c = await _proposals_consultation(request)
     if c.status != Status.OPEN:
         return render(request, "public/closed.html", {"c": c}, status_code=409 if request.method == "POST" else 200)
+    age_band = ages(request).get(c.slug) if c.young_people else None
+    if c.young_people and age_band is None:
+        return see_other(request.url_for("your_age", slug=c.slug))
     form_class = _form_class(c)
     if request.method == "GET":
         return render(
@@ -82,13 +86,14 @@ async def propose(request: Request) -> Response:
                 reason=form.reason.data or "",
                 audience=Audience(form.audience.data),
                 idempotency_key=key,
+                age_band=age_band,
             )
         except ValidationFailed as exc:
             form.title.errors = list(exc.errors.values())
         except Conflict:
             return render(request, "public/closed.html", {"c": c}, status_code=409)
         else:
-            young = c.young_people or form.audience.data == Audience.YOUNG_PERSON
+            young = c.young_people or form.audience.data == Audience.YOUNG_PERSON or about_you.is_young(age_band)
             request.session["receipt"] = {"slug": c.slug, "reference": receipt.reference, "young": young}
             return see_other(request.url_for("received", slug=c.slug))
     return render(request, "public/propose.html", {"c": c, "form": form, "idempotency_key": key}, status_code=400)

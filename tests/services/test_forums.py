@@ -48,3 +48,19 @@ def test_posts_are_themed_with_their_space(db, sessions, nlp):
         assert s.scalar(
             select(func.count()).select_from(theming.Theme).where(theming.Theme.question_id == space.question_id)
         )
+
+
+def test_email_addresses_typed_into_posts_are_never_shown(db):
+    space = _parents(db)
+    posted = forums.post(
+        db,
+        space,
+        display_name="Jo",
+        text="Email me at jo.bloggs+school@example.co.uk",
+        title="Contact jo@example.com",
+        idempotency_key="e" * 32,
+    )
+    thread, posts = forums.get_thread(db, space, posted.thread_id)
+    assert "example" not in posts[0].text and forums.EMAIL_REMOVED in posts[0].text
+    assert thread.title == f"Contact {forums.EMAIL_REMOVED}"
+    assert forums.threads(db, space)[0].title == f"Contact {forums.EMAIL_REMOVED}"

@@ -130,3 +130,25 @@ def test_moderation_is_for_moderators(client, db, login):
 def test_forum_consultations_are_not_listed_publicly(client, db):
     _spaces(db)
     assert "Forum:" not in client.get("/").text
+
+
+def test_officers_add_spaces_and_young_peoples_are_always_premoderated(client, db, login, sessions):
+    from tests.conftest import form_post
+
+    login()
+    data = {"name": "Eastside youth council", "description": "For young people in Eastside", "audience": "young_person"}
+    r = form_post(client, "/staff/forums", "/staff/forums", data)
+    assert "Space added" in r.text and "Eastside youth council" in r.text
+    again = form_post(client, "/staff/forums", "/staff/forums", data)
+    assert again.status_code == 400 and "already a space" in again.text
+    with sessions() as s:
+        from engage.models import ForumSpace
+
+        space = s.scalars(select(ForumSpace).where(ForumSpace.slug == "eastside-youth-council")).one()
+        assert space.premoderated
+    assert "Eastside youth council" in client.get("/forums").text
+
+
+def test_forum_spaces_page_is_for_managers(client, db, login):
+    login("moderator")
+    assert client.get("/staff/forums").status_code == 403

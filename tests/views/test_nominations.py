@@ -95,3 +95,19 @@ def test_coalition_members_cannot_hide(client, db, login):
     assert "Reason for hiding" not in page.text
     r = client.post(f"/staff/proposals/{p.id}/hide", data={"csrftoken": csrf_from(page.text), "reason": "x"})
     assert r.status_code == 403
+
+
+def test_proposals_for_young_people_ask_age_first(client, db, sessions):
+    from engage.models import EqualityAnswers
+
+    c = make_proposals_consultation(db, young_people=True)
+    r = client.get(f"/consultations/{c.slug}/propose")
+    assert r.url.path == f"/consultations/{c.slug}/your-age"
+    r = client.post(f"/consultations/{c.slug}/your-age", data={"csrftoken": csrf_from(r.text), "answer": "16 to 17"})
+    assert r.url.path == f"/consultations/{c.slug}/propose"
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', r.text).group(1)
+    data = {"csrftoken": csrf_from(r.text), "idempotency_key": key, "title": "A skate park", "reason": "Nowhere to go"}
+    done = client.post(f"/consultations/{c.slug}/propose", data={**data, "audience": "young_person"})
+    assert "Childline" in done.text
+    with sessions() as s:
+        assert s.scalars(select(EqualityAnswers.age_band)).one() == "16 to 17"
