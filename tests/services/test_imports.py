@@ -204,3 +204,30 @@ def test_100k_rows_import_in_batches(db, sessions):
     imports.confirm(db, officer.id, job.id)
     assert _run(sessions, job.id).created_count == 100_000
     assert _count(sessions) == 100_000
+
+
+def test_a_failure_mid_import_keeps_earlier_batches_and_a_retry_adds_only_the_rest(db, sessions, monkeypatch):
+    c = make_consultation(db)
+    officer, job = _upload(db, c, csv_bytes([HEADER, *_rows(25)]))
+    _map(db, officer, c, job)
+    _run(sessions, job.id)
+    imports.confirm(db, officer.id, job.id)
+    monkeypatch.setattr(imports, "BATCH", 10)
+    real = imports._store_batch
+    calls = []
+
+    def flaky(db, job_id, batch):  # type: ignore[no-untyped-def]
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(db, job_id, batch)
+
+    monkeypatch.setattr(imports, "_store_batch", flaky)
+    failed = _run(sessions, job.id)
+    assert failed.status == ImportStatus.FAILED and "try again" in failed.error
+    assert failed.created_count == 10 and _count(sessions) == 10  # the first batch is kept
+
+    imports.confirm(db, officer.id, job.id)  # "Try the import again"
+    done = _run(sessions, job.id)
+    assert done.status == ImportStatus.DONE
+    assert _count(sessions) == 25 and done.created_count == 25 and done.skipped_count == 10
