@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from asgi_csrf import asgi_csrf
@@ -21,12 +22,13 @@ from starlette.types import ASGIApp, Message, Scope, Send
 
 from engage import nlp_runtime
 from engage.db import make_engine, make_sessionmaker
+from engage.i18n import LocaleMiddleware
 from engage.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, StaffMiddleware
 from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
 from engage.throttle import Throttle
-from engage.views import auth, insight, public, publishing, review, staff
+from engage.views import about_you, auth, feedback, forums, imports, insight, nominations, public, publishing, review, staff
 from engage.worker import Worker, start_in_thread
 
 log = logging.getLogger(__name__)
@@ -61,15 +63,21 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app = Starlette(
         routes=[
             *public.routes,
+            *about_you.routes,
+            *feedback.routes,
+            *nominations.routes,
+            *forums.routes,
             *auth.routes,
             *staff.routes,
             *review.routes,
             *insight.routes,
             *publishing.routes,
+            *imports.routes,
             Mount("/static", StaticFiles(directory=str(resource_dir("static"))), name="static"),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            Middleware(LocaleMiddleware),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
@@ -92,11 +100,23 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         cookie_secure=settings.https_only,
         cookie_samesite="Lax",
         send_csrf_failed=csrf_failed,
+        skip_if_scope=multipart_checked_in_view,
     )
     # Outermost, so an over-large body is refused before the CSRF check reads it.
     limited = BodyLimitMiddleware(protected)
     limited.state = app.state  # type: ignore[attr-defined]  # tests and tools reach app.state
     return limited
+
+
+# asgi-csrf 0.11 cannot parse multipart bodies with python-multipart 0.0.34 (it passes the removed
+# FileClass argument). File uploads are few: the view checks their token itself (views.common).
+MULTIPART_PATHS = re.compile(r"^/staff/consultations/\d+/imports$")
+
+
+def multipart_checked_in_view(scope: Scope) -> bool:
+    headers = dict(scope.get("headers") or [])
+    multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+    return multipart and bool(MULTIPART_PATHS.match(scope.get("path", "")))
 
 
 async def csrf_failed(scope: Scope, send: Send, message_id: object) -> None:

@@ -18,10 +18,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from engage.i18n import lazy_gettext as _l
 from engage.labels import AGREEMENT_SCALE, AUDIENCE, KIND
 from engage.models import Audience, Question, QuestionKind
 
 MAX_ANSWER_CHARS = 10_000
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+EMAIL_MESSAGE = _l("Enter an email address in the correct format, like name@example.com")
 
 
 class LoginForm(Form):
@@ -30,6 +33,15 @@ class LoginForm(Form):
 
 
 class ConsultationForm(Form):
+    kind = RadioField(
+        "What kind of consultation is it?",
+        choices=[
+            SelectChoice("consultation", "Questions that people answer"),
+            SelectChoice("proposals", "Nominations and ideas: people propose something, say why, and support others"),
+        ],
+        default="consultation",
+        validators=[Optional()],
+    )
     title = StringField(
         "Title", [DataRequired("Enter a title"), Length(max=200, message="Title must be 200 characters or fewer")]
     )
@@ -59,6 +71,10 @@ class ConsultationForm(Form):
         "Who is this consultation for?",
         [DataRequired("Select who this consultation is for")],
         choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
+    )
+    young_people = BooleanField(
+        "Aimed at young people: ask their age first, never ask under-13s for contact details, "
+        "and show where to get support"
     )
     opens_on = DateField("Opens on", [Optional()], description="For example, 2027-03-01")
     closes_on = DateField("Closes on", [Optional()], description="For example, 2027-05-31")
@@ -108,33 +124,218 @@ def response_form_class(questions: list[Question], audiences: list[str]) -> type
 
     attrs: dict[str, Any] = {
         "audience": RadioField(
-            "Which of these best describes you?",
-            choices=[SelectChoice(a, AUDIENCE[Audience(a)]) for a in audiences],
-            validators=[InputRequired("Select which of these best describes you")],
+            _l("Which of these best describes you?"),
+            choices=[SelectChoice(a, _l(AUDIENCE[Audience(a)])) for a in audiences],
+            validators=[InputRequired(_l("Select which of these best describes you"))],
         )
     }
     for q in questions:
         name = answer_field_name(q.id)
-        label = q.text if q.required else f"{q.text} (optional)"
+        label = q.text if q.required else _l("%(question)s (optional)", question=q.text)
         if q.kind == QuestionKind.FREE_TEXT:
             validators: list[Any] = [
-                DataRequired("Enter your answer") if q.required else Optional(),
-                Length(max=MAX_ANSWER_CHARS, message=f"Your answer must be {MAX_ANSWER_CHARS:,} characters or fewer"),
+                DataRequired(_l("Enter your answer")) if q.required else Optional(),
+                Length(
+                    max=MAX_ANSWER_CHARS,
+                    message=_l("Your answer must be %(max)s characters or fewer", max=f"{MAX_ANSWER_CHARS:,}"),
+                ),
             ]
             attrs[name] = TextAreaField(label, validators, description=q.hint)
         elif q.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.AGREEMENT):
             options = AGREEMENT_SCALE if q.kind == QuestionKind.AGREEMENT else q.options
             attrs[name] = RadioField(
                 label,
-                choices=[SelectChoice(o, o) for o in options],
-                validators=[InputRequired("Select an answer") if q.required else Optional()],
+                choices=[SelectChoice(o, _l(o) if q.kind == QuestionKind.AGREEMENT else o) for o in options],
+                validators=[InputRequired(_l("Select an answer")) if q.required else Optional()],
                 description=q.hint,
             )
         else:
             attrs[name] = SelectMultipleField(
                 label,
                 choices=[SelectChoice(o, o) for o in q.options],
-                validators=[DataRequired("Select at least one answer") if q.required else Optional()],
+                validators=[DataRequired(_l("Select at least one answer")) if q.required else Optional()],
                 description=q.hint,
             )
     return type("ResponseForm", (Form,), attrs)
+
+
+def single_choice_form(label: str, options: list[str], *, required_message: str | None = None) -> type[Form]:
+    """One question on one page (GOV.UK): optional unless a required message is given."""
+    validators: list[Any] = [InputRequired(_l(required_message))] if required_message else [Optional()]
+    return type(
+        "SingleChoiceForm",
+        (Form,),
+        {"answer": RadioField(_l(label), choices=[SelectChoice(o, _l(o)) for o in options], validators=validators)},
+    )
+
+
+class ContactForm(Form):
+    email = EmailField(
+        _l("Email address (optional)"),
+        [
+            Optional(),
+            Length(max=254, message=_l("Email address must be 254 characters or fewer")),
+            Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE),
+        ],
+        description=_l("We will only use it for this consultation, and delete it when the results are published"),
+    )
+    notify = BooleanField(_l("Email me when the results are published"))
+
+
+class ImportForm(Form):
+    """The details of an upload of transcribed responses (the file itself is read by the view)."""
+
+    channel = RadioField(
+        "Where did these responses come from?",
+        choices=[
+            SelectChoice("paper", "Paper forms"),
+            SelectChoice("workshop", "A workshop or listening session (notes)"),
+            SelectChoice("email", "Emails or letters"),
+        ],
+        validators=[InputRequired("Select where these responses came from")],
+    )
+    audience = RadioField(
+        "Who gave these responses?",
+        choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
+        validators=[InputRequired("Select who gave these responses")],
+        description="Used for rows without a column that says who gave them",
+    )
+    held_on = DateField("Date of the session (optional)", [Optional()], description="For example, 2027-03-14")
+    place = StringField("Place (optional)", [Optional(), Length(max=200)], description="For example, Eastside Library")
+    facilitator = StringField("Facilitator or transcriber (optional)", [Optional(), Length(max=120)])
+
+
+def feedback_form_class(areas: list[tuple[int, str]]) -> type[Form]:
+    return type(
+        "FeedbackForm",
+        (Form,),
+        {
+            "area": RadioField(
+                _l("What is your feedback about?"),
+                choices=[SelectChoice(str(i), name) for i, name in areas],
+                validators=[InputRequired(_l("Select what your feedback is about"))],
+            ),
+            "feedback": TextAreaField(
+                _l("Your feedback"),
+                [
+                    DataRequired(_l("Enter your feedback")),
+                    Length(
+                        max=MAX_ANSWER_CHARS,
+                        message=_l("Feedback must be %(max)s characters or fewer", max=f"{MAX_ANSWER_CHARS:,}"),
+                    ),
+                ],
+                description=_l("Do not include your name, address or other personal details"),
+            ),
+            "audience": RadioField(
+                _l("Which of these best describes you? (optional)"),
+                choices=[SelectChoice(a.value, _l(AUDIENCE[a])) for a in Audience],
+                validators=[Optional()],
+            ),
+        },
+    )
+
+
+class ServiceAreaForm(Form):
+    name = StringField("Name of the service area", [DataRequired("Enter the name of the service area")])
+
+
+def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str]) -> type[Form]:
+    return type(
+        "ProposalForm",
+        (Form,),
+        {
+            "title": StringField(
+                _l("Your proposal"),
+                [
+                    DataRequired(_l("Enter your proposal")),
+                    Length(max=120, message=_l("Your proposal must be 120 characters or fewer")),
+                ],
+                description=_l("For example, a new name for the street, in a few words"),
+            ),
+            "reason": TextAreaField(
+                reason_label,
+                [
+                    DataRequired(_l("Enter why it matters")),
+                    Length(
+                        max=MAX_ANSWER_CHARS,
+                        message=_l("Your reason must be %(max)s characters or fewer", max=f"{MAX_ANSWER_CHARS:,}"),
+                    ),
+                ],
+                description=reason_hint,
+            ),
+            "audience": RadioField(
+                _l("Which of these best describes you?"),
+                choices=[SelectChoice(a, _l(AUDIENCE[Audience(a)])) for a in audiences],
+                validators=[InputRequired(_l("Select which of these best describes you"))],
+            ),
+        },
+    )
+
+
+class SupportForm(Form):
+    email = EmailField(
+        _l("Email address (optional)"),
+        [Optional(), Length(max=254), Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE)],
+        description=_l("Only used to count your support once. We keep a scrambled version, never the address."),
+    )
+
+
+class ReplyForm(Form):
+    display_name = StringField(
+        _l("Display name"),
+        [
+            DataRequired(_l("Enter a display name")),
+            Length(max=40, message=_l("Display name must be 40 characters or fewer")),
+            Regexp(r"^[^@]*$", message=_l("Display name must not be an email address")),
+        ],
+        description=_l("Shown with your post. Do not use your full name or email address"),
+    )
+    text = TextAreaField(
+        _l("Your post"),
+        [
+            DataRequired(_l("Enter your post")),
+            Length(max=5000, message=_l("Your post must be 5,000 characters or fewer")),
+        ],
+    )
+
+
+class ThreadForm(ReplyForm):
+    title = StringField(
+        _l("Title"),
+        [
+            DataRequired(_l("Enter a title for your discussion")),
+            Length(max=150, message=_l("Title must be 150 characters or fewer")),
+        ],
+    )
+
+
+def report_form_class(reasons: dict[str, str]) -> type[Form]:
+    return type(
+        "ReportForm",
+        (Form,),
+        {
+            "reason": RadioField(
+                _l("Why are you reporting this post?"),
+                choices=[SelectChoice(k, _l(v)) for k, v in reasons.items()],
+                validators=[InputRequired(_l("Select why you are reporting this post"))],
+            ),
+            "details": TextAreaField(_l("Anything else we should know (optional)"), [Optional(), Length(max=2000)]),
+        },
+    )
+
+
+class ForumSpaceForm(Form):
+    name = StringField(
+        "Name of the space",
+        [DataRequired("Enter the name of the space"), Length(max=100, message="Name must be 100 characters or fewer")],
+        description="For example, Youth forum",
+    )
+    description = TextAreaField("What the space is for", [Optional(), Length(max=1000)])
+    audience = RadioField(
+        "Who is it for?",
+        choices=[SelectChoice(a.value, AUDIENCE[a]) for a in Audience],
+        validators=[InputRequired("Select who the space is for")],
+    )
+    premoderated = BooleanField(
+        "Pre-moderate: posts appear only after a moderator approves them (always on for young people)"
+    )

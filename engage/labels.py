@@ -1,6 +1,6 @@
 """Words shown to people for stored values, in one place (ready for message catalogues)."""
 
-from engage.models import Audience, Channel, QuestionKind, Role, Status
+from engage.models import Audience, Channel, ImportStatus, QuestionKind, Role, Status
 
 AGREEMENT_SCALE = [
     "Strongly agree",
@@ -33,6 +33,18 @@ CHANNEL = {
     Channel.PAPER: "Paper form",
     Channel.WORKSHOP: "Workshop or listening session",
     Channel.EMAIL: "Email",
+    Channel.FEEDBACK: "Feedback form",
+    Channel.FORUM: "Forum post",
+}
+IMPORT_STATUS = {
+    ImportStatus.UPLOADED: "Match the columns",
+    ImportStatus.CHECK_QUEUED: "Waiting to check",
+    ImportStatus.CHECKING: "Checking",
+    ImportStatus.READY: "Ready to import",
+    ImportStatus.IMPORT_QUEUED: "Waiting to import",
+    ImportStatus.IMPORTING: "Importing",
+    ImportStatus.DONE: "Imported",
+    ImportStatus.FAILED: "Stopped",
 }
 KIND = {
     QuestionKind.FREE_TEXT: "Free text",

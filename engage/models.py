@@ -19,10 +19,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -76,6 +78,37 @@ class Channel(enum.StrEnum):
     PAPER = "paper"
     WORKSHOP = "workshop"
     EMAIL = "email"
+    FEEDBACK = "feedback"  # the "feedback at any time" form
+    FORUM = "forum"  # a post in a discussion space
+
+
+class ConsultationKind(enum.StrEnum):
+    CONSULTATION = "consultation"
+    # The standing "feedback at any time" consultation: one free-text question per service area,
+    # so feedback is stored, themed and reviewed exactly like responses. Never listed publicly.
+    FEEDBACK = "feedback"
+    # Nominations and ideas: people propose (a name, an idea) with a reason, and others support
+    # proposals. The reason is the answer to the consultation's free-text question, so it is themed.
+    PROPOSALS = "proposals"
+    # Each forum space stores its posts as answers to its one free-text question. Never listed publicly.
+    FORUM = "forum"
+
+
+class PostStatus(enum.StrEnum):
+    PENDING = "pending"  # pre-moderated spaces: waiting for a moderator
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+
+
+class ImportStatus(enum.StrEnum):
+    UPLOADED = "uploaded"  # columns read; waiting for the officer to map them
+    CHECK_QUEUED = "check_queued"
+    CHECKING = "checking"
+    READY = "ready"  # checked: the preview and per-row errors are ready; nothing saved yet
+    IMPORT_QUEUED = "import_queued"
+    IMPORTING = "importing"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class Audience(enum.StrEnum):
@@ -139,6 +172,13 @@ class Consultation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    kind: Mapped[ConsultationKind] = mapped_column(
+        _enum(ConsultationKind, "consultation_kind"),
+        default=ConsultationKind.CONSULTATION,
+        server_default="consultation",
+    )
+    # Aimed at young people: asks their age first, keeps under-13s' contact details out, shows support.
+    young_people: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="consultation",
@@ -175,6 +215,11 @@ class Response(Base):
     # Generated when the form is first shown and carried through "check your answers":
     # a double submit or a retried request finds the response it already created.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Paper forms and workshop notes: the session they came from, and the import that brought them in.
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagement_sessions.id", ondelete="SET NULL"), index=True
+    )
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True)
 
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan", lazy="raise")
 
@@ -452,3 +497,153 @@ class CommitmentEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class EngagementSession(Base):
+    """Where offline responses came from: a paper-form drop, a workshop or a listening session."""
+
+    __tablename__ = "engagement_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    facilitator: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ImportJob(Base):
+    """An officer's upload of transcribed responses: mapped, checked, then imported by a worker.
+
+    Each imported row gets an idempotency key made from its content, so importing the same file
+    (or a longer version of it) again creates nothing twice. The file is dropped once imported.
+    """
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("engagement_sessions.id", ondelete="SET NULL"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(8))
+    file_hash: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    columns: Mapped[list[str]] = mapped_column(default=list)
+    # {"questions": {question_id: column}, "audience": column or ""}
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[ImportStatus] = mapped_column(
+        _enum(ImportStatus, "import_status"), default=ImportStatus.UPLOADED, index=True
+    )
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(String(200), default="")
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    valid_rows: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]] = mapped_column(default=list)  # the first few hundred row errors
+    preview: Mapped[list[Any]] = mapped_column(default=list)  # the first few valid rows
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)  # already imported
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    worker: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ServiceArea(Base):
+    """Where general feedback is routed: each area is a free-text question of the feedback consultation."""
+
+    __tablename__ = "service_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Proposal(Base):
+    """A nomination or idea. Its reason is an Answer of the response it was made with."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    supporters: Mapped[int] = mapped_column(Integer, default=0)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)  # set when a moderator hides it
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProposalSupport(Base):
+    """One support: at most one per browser and one per email address, each kept only as a keyed hash."""
+
+    __tablename__ = "proposal_supports"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "browser_hash", name="uq_proposal_supports_browser"),
+        UniqueConstraint("proposal_id", "email_hash", name="uq_proposal_supports_email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    email_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ForumSpace(Base):
+    """A discussion space, such as a youth forum or a parents' forum."""
+
+    __tablename__ = "forum_spaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    # Spaces for young people are pre-moderated: posts appear after a moderator approves them.
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ForumThread(Base):
+    __tablename__ = "forum_threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("forum_spaces.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ForumPost(Base):
+    """A post: its words are the Answer of its response, so they are themed with everything else."""
+
+    __tablename__ = "forum_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("forum_threads.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    status: Mapped[PostStatus] = mapped_column(_enum(PostStatus, "post_status"), index=True)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PostReport(Base):
+    __tablename__ = "post_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("forum_posts.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    details: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from engage import labels
+from engage import i18n, labels
 from engage.paths import resource_dir
 
 
@@ -19,6 +19,7 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_token": token() if callable(token) else "",
         "is_htmx": request.headers.get("HX-Request") == "true",
         "labels": labels,
+        "language": request.scope.get("language", i18n.DEFAULT),
     }
 
 
@@ -41,6 +42,12 @@ def _percent(part: int, whole: int) -> str:
 
 
 templates = Jinja2Templates(directory=str(resource_dir("templates")), context_processors=[_context])
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals["N_"] = i18n.N_
+# `value|t` translates a value chosen in code or stored (a label, a space's name) and, unlike
+# `_()`, still escapes it: only the catalogue's own strings are trusted as markup.
+templates.env.filters["t"] = lambda value: i18n.gettext(str(value)) if value else ""
 templates.env.filters["date"] = _date
 templates.env.filters["datetime"] = _datetime
 templates.env.globals["percent"] = _percent

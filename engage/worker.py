@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engage.services import theming
+from engage.services import imports, theming
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,13 @@ class Worker:
         self.wake = threading.Event()
 
     def run_once(self) -> bool:
-        """Run one queued job if there is one; True if a job ran."""
+        """Run one queued job if there is one (imports first: an officer is waiting); True if a job ran."""
+        with self.sessions() as db:
+            import_id = imports.claim_next(db, self.name)
+        if import_id is not None:
+            log.info("worker %s running import job %s", self.name, import_id)
+            imports.run_job(self.sessions, import_id)
+            return True
         with self.sessions() as db:
             job_id = theming.claim_next(db, self.name)
         if job_id is None:
@@ -37,6 +43,7 @@ class Worker:
     def run_forever(self, stop: threading.Event) -> None:
         with self.sessions() as db:
             theming.requeue_stale(db)
+            imports.requeue_stale(db)
         while not stop.is_set():
             try:
                 ran = self.run_once()

@@ -157,3 +157,46 @@ def make_comments(
         out.append(answer)
     db.commit()
     return out
+
+
+def csv_bytes(rows: list[list[str]], *, encoding: str = "utf-8") -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[list[Any]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def make_proposals_consultation(db: Session, **kw: Any) -> Consultation:
+    return make_consultation(
+        db,
+        kind=kw.pop("kind", "proposals"),
+        title=kw.pop("title", "Name the new square"),
+        questions=[{"kind": "free_text", "text": "Why does it matter?", "required": True}],
+        **kw,
+    )
+
+
+def make_proposal(db: Session, consultation: Consultation, title: str = "Olive Morris Square", **kw: Any) -> Any:
+    from engage.models import Proposal
+
+    response = make_response(db, consultation, {consultation.questions[0].id: kw.pop("reason", "She fought for us")})
+    proposal = Proposal(consultation_id=consultation.id, response_id=response.id, title=title, **kw)
+    db.add(proposal)
+    db.commit()
+    return proposal

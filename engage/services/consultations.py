@@ -10,9 +10,12 @@ from slugify import slugify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from engage.models import Consultation, Question, QuestionKind, Response, Status
+from engage.models import Consultation, ConsultationKind, Question, QuestionKind, Response, Status
 from engage.services import audit
 from engage.services.errors import Conflict, NotFound, ValidationFailed
+
+# Standing consultations that hold feedback and forum posts: staff theme them, the public never sees them.
+UNLISTED = [ConsultationKind.FEEDBACK, ConsultationKind.FORUM]
 
 # Which status changes staff may make by hand; publishing has its own service.
 TRANSITIONS = {
@@ -31,7 +34,7 @@ def public_list(db: Session) -> tuple[list[Consultation], list[Consultation]]:
     """Open consultations, and those with published results."""
     rows = db.scalars(
         select(Consultation)
-        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]))
+        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind.not_in(UNLISTED))
         .order_by(Consultation.closes_on.desc(), Consultation.title)
     ).all()
     return (
@@ -57,7 +60,11 @@ def staff_list(db: Session) -> list[ConsultationRow]:
 def get_public(db: Session, slug: str) -> Consultation:
     consultation = db.scalars(
         select(Consultation)
-        .where(Consultation.slug == slug, Consultation.status != Status.DRAFT)
+        .where(
+            Consultation.slug == slug,
+            Consultation.status != Status.DRAFT,
+            Consultation.kind.not_in(UNLISTED),
+        )
         .options(selectinload(Consultation.questions))
     ).first()
     if consultation is None:
@@ -102,7 +109,9 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
         raise ValidationFailed({"slug": "Another consultation already uses this web address name"})
     if consultation_id is None:
         slug = _unique_slug(db, data.get("slug") or data["title"], None)
-        consultation = Consultation(status=Status.DRAFT, slug=slug)
+        consultation = Consultation(
+            status=Status.DRAFT, slug=slug, kind=ConsultationKind(data.get("kind") or ConsultationKind.CONSULTATION)
+        )
         db.add(consultation)
     else:
         consultation = get(db, consultation_id)
@@ -111,9 +120,14 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
     consultation.summary = data["summary"].strip()
     consultation.body = (data.get("body") or "").strip()
     consultation.audiences = list(data["audiences"])
+    consultation.young_people = bool(data.get("young_people", consultation.young_people))
     consultation.opens_on = data.get("opens_on")
     consultation.closes_on = data.get("closes_on")
     db.flush()
+    if consultation_id is None and consultation.kind == ConsultationKind.PROPOSALS:
+        from engage.services.proposals import add_reason_question
+
+        add_reason_question(db, consultation.id)
     audit.record(
         db,
         actor_id,

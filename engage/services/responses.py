@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from engage.models import Answer, Audience, Channel, Consultation, QuestionKind, Response, Status
+from engage.models import Answer, Audience, Channel, Consultation, EqualityAnswers, QuestionKind, Response, Status
 from engage.services.errors import Conflict
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U) so references read out clearly.
@@ -40,11 +40,14 @@ def submit(
     answers: dict[int, Any],
     idempotency_key: str | None,
     channel: Channel = Channel.ONLINE,
+    age_band: str | None = None,
+    session_id: int | None = None,
 ) -> Receipt:
     """Store one response and its answers in a single transaction.
 
     A second submit with the same idempotency key (double click, browser retry) finds
-    the response the first one stored instead of creating another.
+    the response the first one stored instead of creating another. An age band asked before
+    the questions (consultations for young people) is stored apart, with the equality answers.
     """
     if idempotency_key:
         existing = db.scalar(select(Response.reference).where(Response.idempotency_key == idempotency_key))
@@ -60,6 +63,7 @@ def submit(
             channel=channel,
             audience=audience,
             idempotency_key=idempotency_key,
+            session_id=session_id,
         )
         for question_id, value in answers.items():
             if value in (None, "", []):
@@ -70,6 +74,9 @@ def submit(
                 response.answers.append(Answer(question_id=question_id, text=str(value)))
         db.add(response)
         try:
+            if age_band:
+                db.flush()
+                db.add(EqualityAnswers(response_id=response.id, age_band=age_band))
             db.commit()
             return Receipt(response.reference, created=True)
         except IntegrityError:

@@ -36,6 +36,33 @@ async def read_form(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
 
 
+async def read_upload_form(request: Request, max_bytes: int) -> tuple[FormData, str, bytes]:
+    """A multipart form with one file: (the other fields, the file's name, up to max_bytes + 1 of it).
+
+    asgi-csrf skips these paths (see app.py), so the CSRF token is checked here.
+    """
+    import secrets
+
+    from itsdangerous import BadSignature, URLSafeSerializer
+    from starlette.datastructures import UploadFile
+
+    async with request.form(max_files=1, max_fields=20) as form:
+        cookie = request.cookies.get("csrftoken", "")
+        sent = form.get("csrftoken")
+        try:
+            URLSafeSerializer(request.app.state.settings.secret_key).loads(cookie, "csrftoken")
+        except BadSignature as exc:
+            raise HTTPException(403, "The page had expired. Go back, reload the page and try again.") from exc
+        if not isinstance(sent, str) or not secrets.compare_digest(sent, cookie):
+            raise HTTPException(403, "The page had expired. Go back, reload the page and try again.")
+        upload = form.get("file")
+        filename, content = "", b""
+        if isinstance(upload, UploadFile) and upload.filename:
+            filename, content = upload.filename, await upload.read(max_bytes + 1)
+        fields = FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+    return fields, filename, content
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

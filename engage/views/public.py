@@ -10,10 +10,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from engage.forms import answer_field_name, response_form_class
-from engage.models import Audience, Consultation, QuestionKind, Status
-from engage.services import comments, commitments, consultations, responses, theming
+from engage.models import Audience, Consultation, ConsultationKind, QuestionKind, Status
+from engage.services import about_you, comments, commitments, consultations, responses, theming
 from engage.services.errors import Conflict
 from engage.templating import render
+from engage.views import nominations
+from engage.views.about_you import ages
 from engage.views.common import call, read_form, see_other
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -26,6 +28,8 @@ async def home(request: Request) -> Response:
 
 async def consultation(request: Request) -> Response:
     c = await call(request, consultations.get_public, request.path_params["slug"])
+    if c.kind == ConsultationKind.PROPOSALS:
+        return await nominations.page(request, c)
     return render(request, "public/consultation.html", {"c": c})
 
 
@@ -57,9 +61,15 @@ async def respond(request: Request) -> Response:
     travel in the form itself, so the journey works without JavaScript or server state.
     """
     c = await call(request, consultations.get_public, request.path_params["slug"])
+    if c.kind == ConsultationKind.PROPOSALS:
+        return see_other(request.url_for("propose", slug=c.slug))
     if c.status != Status.OPEN:
         return render(request, "public/closed.html", {"c": c}, status_code=409 if request.method == "POST" else 200)
 
+    age_band = ages(request).get(c.slug) if c.young_people else None
+    if c.young_people and age_band is None:
+        # Consultations for young people ask their age first: under-13s get a privacy notice for them.
+        return see_other(request.url_for("your_age", slug=c.slug))
     if request.method == "GET":
         return render(
             request,
@@ -94,11 +104,13 @@ async def respond(request: Request) -> Response:
             audience=Audience(form["audience"].data),
             answers=_answers(c, form),
             idempotency_key=key,
+            age_band=age_band,
         )
     except Conflict:
         return render(request, "public/closed.html", {"c": c}, status_code=409)
     # The reference goes in the session, not the URL: it identifies someone's response.
-    request.session["receipt"] = {"slug": c.slug, "reference": receipt.reference}
+    young = c.young_people or form["audience"].data == Audience.YOUNG_PERSON or about_you.is_young(age_band)
+    request.session["receipt"] = {"slug": c.slug, "reference": receipt.reference, "young": young}
     return see_other(request.url_for("received", slug=c.slug))
 
 
@@ -108,7 +120,16 @@ async def received(request: Request) -> Response:
     if receipt.get("slug") != slug:
         return RedirectResponse(request.url_for("consultation", slug=slug), status_code=303)
     c = await call(request, consultations.get_public, slug)
-    return render(request, "public/received.html", {"c": c, "reference": receipt["reference"]})
+    return render(
+        request,
+        "public/received.html",
+        {
+            "c": c,
+            "reference": receipt["reference"],
+            "young": receipt.get("young"),
+            "under_13": ages(request).get(slug) == about_you.UNDER_13,
+        },
+    )
 
 
 async def results(request: Request) -> Response:

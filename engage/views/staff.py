@@ -30,6 +30,8 @@ def _consultation_data(form: ConsultationForm) -> dict[str, object]:
         "summary": form.summary.data,
         "body": form.body.data,
         "audiences": form.audiences.data,
+        "young_people": bool(form.young_people.data),
+        "kind": form.kind.data if form.kind.data in ("consultation", "proposals") else "consultation",
         "opens_on": form.opens_on.data,
         "closes_on": form.closes_on.data,
     }

@@ -18,6 +18,7 @@ MANAGER_GET_ROUTES = [
     "/staff/consultations/{id}/edit",
     "/staff/consultations/{id}/theming",
     "/staff/consultations/{id}/publish",
+    "/staff/consultations/{id}/imports",
 ]
 MANAGER_POST_ROUTES = [
     "/staff/consultations/new",
@@ -28,6 +29,7 @@ MANAGER_POST_ROUTES = [
     "/staff/consultations/{id}/status",
     "/staff/consultations/{id}/theming",
     "/staff/consultations/{id}/publish",
+    "/staff/consultations/{id}/imports",
 ]
 
 

@@ -1,0 +1,173 @@
+"""Nominations and ideas: propose with a reason, and support other people's proposals.
+
+Support needs no account. The browser gets a random id in its signed session cookie; the
+service stores a keyed hash of it (and of an email address, if one is given), so each
+browser and each email counts once per proposal.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engage.forms import SupportForm, proposal_form_class
+from engage.models import Audience, Consultation, ConsultationKind, Role, Status
+from engage.security import STAFF_ROLES, requires_role
+from engage.services import about_you, consultations, proposals, responses
+from engage.services.errors import Conflict, ValidationFailed
+from engage.templating import render
+from engage.views.about_you import ages
+from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _form_class(c: Consultation):  # type: ignore[no-untyped-def]
+    q = proposals.reason_question(c)
+    return proposal_form_class(q.text, q.hint, c.audiences)
+
+
+async def _proposals_consultation(request: Request) -> Consultation:
+    c = await call(request, consultations.get_public, request.path_params["slug"])
+    if c.kind != ConsultationKind.PROPOSALS:
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(404, "This consultation does not take proposals")
+    return c
+
+
+async def page(request: Request, c: Consultation) -> Response:
+    """The consultation page of a proposals consultation: the proposals, most supported first."""
+    items = await call(request, proposals.list_public, c)
+    supported = set(request.session.get("supported", []))
+    return render(
+        request,
+        "public/proposals.html",
+        {
+            "c": c,
+            "proposals": items,
+            "supported": supported,
+            "support_form": SupportForm(),
+            "notice": pop_flash(request),
+        },
+    )
+
+
+async def propose(request: Request) -> Response:
+    c = await _proposals_consultation(request)
+    if c.status != Status.OPEN:
+        return render(request, "public/closed.html", {"c": c}, status_code=409 if request.method == "POST" else 200)
+    age_band = ages(request).get(c.slug) if c.young_people else None
+    if c.young_people and age_band is None:
+        return see_other(request.url_for("your_age", slug=c.slug))
+    form_class = _form_class(c)
+    if request.method == "GET":
+        return render(
+            request,
+            "public/propose.html",
+            {"c": c, "form": form_class(), "idempotency_key": responses.new_idempotency_key()},
+        )
+    data = await read_form(request)
+    key = str(data.get("idempotency_key", ""))
+    if not _KEY.match(key):
+        key = responses.new_idempotency_key()
+    form = form_class(data)
+    if form.validate():
+        try:
+            receipt = await call(
+                request,
+                proposals.propose,
+                c,
+                title=form.title.data or "",
+                reason=form.reason.data or "",
+                audience=Audience(form.audience.data),
+                idempotency_key=key,
+                age_band=age_band,
+            )
+        except ValidationFailed as exc:
+            form.title.errors = list(exc.errors.values())
+        except Conflict:
+            return render(request, "public/closed.html", {"c": c}, status_code=409)
+        else:
+            young = c.young_people or form.audience.data == Audience.YOUNG_PERSON or about_you.is_young(age_band)
+            request.session["receipt"] = {"slug": c.slug, "reference": receipt.reference, "young": young}
+            return see_other(request.url_for("received", slug=c.slug))
+    return render(request, "public/propose.html", {"c": c, "form": form, "idempotency_key": key}, status_code=400)
+
+
+async def support(request: Request) -> Response:
+    c = await _proposals_consultation(request)
+    pid = path_int(request, "pid")
+    form = SupportForm(await read_form(request))
+    if not form.validate():
+        flash(request, "Enter an email address in the correct format, or leave it empty")
+        return see_other(str(request.url_for("consultation", slug=c.slug)) + f"#proposal-{pid}")
+    browser_id = request.session.get("browser_id")
+    if not isinstance(browser_id, str):
+        browser_id = secrets.token_urlsafe(24)
+        request.session["browser_id"] = browser_id
+    key = request.app.state.settings.secret_key.encode()
+    try:
+        result = await call(
+            request, proposals.support, pid, browser_id=browser_id, email=form.email.data or "", key=key
+        )
+    except Conflict:
+        return render(request, "public/closed.html", {"c": c}, status_code=409)
+    request.session["supported"] = sorted({*request.session.get("supported", []), pid})
+    if is_htmx(request):
+        item = await call(request, proposals.get_view, c, pid)
+        return render(
+            request,
+            "public/_proposal.html",
+            {"c": c, "p": item, "supported": {pid}, "support_form": SupportForm(), "just_counted": result.counted},
+        )
+    flash(request, "Thank you: your support is counted." if result.counted else "You have already supported this.")
+    return see_other(str(request.url_for("consultation", slug=c.slug)) + f"#proposal-{pid}")
+
+
+MODERATORS = frozenset({Role.ADMIN, Role.OFFICER, Role.MODERATOR})
+
+
+@requires_role(STAFF_ROLES)
+async def staff_proposals(request: Request) -> Response:
+    cid = path_int(request, "id")
+
+    def load(db):  # type: ignore[no-untyped-def]
+        return consultations.get(db, cid), proposals.staff_list(db, cid)
+
+    c, items = await call(request, load)
+    return render(
+        request,
+        "staff/proposals.html",
+        {
+            "c": c,
+            "proposals": items,
+            "can_hide": request.scope["staff"].role in MODERATORS,
+            "flash": pop_flash(request),
+        },
+    )
+
+
+@requires_role(MODERATORS)
+async def hide_proposal(request: Request) -> Response:
+    reason = str((await read_form(request)).get("reason", ""))
+    try:
+        p = await call(request, proposals.hide, staff_id(request), path_int(request, "pid"), reason)
+    except ValidationFailed:
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(400, "Enter why you are hiding this proposal") from None
+    flash(request, f"Hidden: {p.title}")
+    return see_other(request.url_for("staff_proposals", id=p.consultation_id))
+
+
+routes = [
+    Route("/staff/consultations/{id:int}/proposals", staff_proposals, name="staff_proposals"),
+    Route("/staff/proposals/{pid:int}/hide", hide_proposal, methods=["POST"], name="hide_proposal"),
+    Route("/consultations/{slug:str}/propose", propose, methods=["GET", "POST"], name="propose"),
+    Route("/consultations/{slug:str}/proposals/{pid:int}/support", support, methods=["POST"], name="support"),
+]
