@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
             {
                 "comments": args.n,
                 "mode": "codebook" if args.codebook else "discover",
-        "texts": "distinct" if args.unique else "NHS data repeated",
+                "texts": "distinct" if args.unique else "NHS data repeated",
                 "output_lines": lines,
                 "wall_s": round(wall, 1),
                 "comments_per_s": round(args.n / wall, 1),

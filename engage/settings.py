@@ -26,6 +26,11 @@ class Settings:
     run_worker: bool
     # "memory://" for one process; "redis://127.0.0.1:6379" when several app processes share limits.
     rate_limit_storage: str = "memory://"
+    # Public forms: a person takes longer than this; a script sending a form straight away does not.
+    min_fill_seconds: float = 3.0
+    # Per address, for every public form that stores something. Generous: a library or a school
+    # shares one address between many residents.
+    public_rate_limit: str = "60/10 minutes"
     # "Results are published" emails to respondents who asked for them; no host means no email.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -53,6 +58,9 @@ class Settings:
             smtp_port=config("ENGAGE_SMTP_PORT", cast=int, default=25),
             smtp_from=config("ENGAGE_SMTP_FROM", default="engage@localhost"),
             base_url=config("ENGAGE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
+            rate_limit_storage=config("ENGAGE_RATE_LIMIT_STORAGE", default="memory://"),
+            min_fill_seconds=config("ENGAGE_MIN_FILL_SECONDS", cast=float, default=3.0),
+            public_rate_limit=config("ENGAGE_PUBLIC_RATE_LIMIT", default="60/10 minutes"),
         )
 
 

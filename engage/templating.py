@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from typing import Any
 
 from starlette.requests import Request
@@ -20,7 +22,16 @@ def _context(request: Request) -> dict[str, Any]:
         "is_htmx": request.headers.get("HX-Request") == "true",
         "labels": labels,
         "language": request.scope.get("language", i18n.DEFAULT),
+        "form_started": lambda: _started_token(request),
+        # Unique ids for repeated honeypot fields on one page (a forum thread has several forms).
+        "form_uid": functools.partial(next, itertools.count(1)),
     }
+
+
+def _started_token(request: Request) -> str:
+    from engage.views.guard import started_token
+
+    return started_token(request)
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:

@@ -61,7 +61,7 @@ def _label_id(label: str) -> str:
 
 
 def eval_mapping(train: list[tuple[str, str]], test: list[tuple[str, str]], per_theme: int | None) -> dict[str, Any]:
-    from nlp.themes import CodebookTheme, map_to_codebook
+    from nlp.themes import CodebookTheme, map_to_codebook, mapping_engine
 
     by_label: dict[str, list[str]] = defaultdict(list)
     for text, label in train:
@@ -84,6 +84,7 @@ def eval_mapping(train: list[tuple[str, str]], test: list[tuple[str, str]], per_
     base_pred = [[p] for p in svc.predict(vec.transform([t for t, _l in test]))]
     base = _f1(gold, base_pred, [c.id for c in codebook])
     return {
+        "engine": mapping_engine(None, len({t for t, _l in test})),
         "examples_per_theme": per_theme if per_theme is not None else "all",
         "themes": len(classes),
         "train_examples": len(xs),

@@ -521,21 +521,29 @@ def _choose(row: np.ndarray, max_labels: int = 3) -> list[int]:
     return [int(j) for j in order[:best_k]]
 
 
-EMBED_WEIGHT = 2.0  # scale of the unit-length sentence embedding next to the two unit-length n-gram blocks
+SVC_C = 0.5
+# Scale of the unit-length sentence embedding next to the two unit-length n-gram blocks (1.0 was
+# best of 0.5/0.7/1/2/3 on the NHS benchmark, with all examples and with 10 per theme).
+EMBED_WEIGHT = 1.0
+# Above this many distinct texts in one call, mapping uses n-grams only: the numpy encoder embeds
+# roughly 100-200 texts a second on 2 cores, and the file mode must theme 50,000 comments in 5 minutes.
+EMBED_MAX_TEXTS = 20_000
 
 
-def _use_embeddings(flag: bool | None) -> bool:
-    """``None`` means: use the sentence-embedding model when it is installed."""
+def _use_embeddings(flag: bool | None, n_unique: int = 0) -> bool:
+    """``None`` means: use the sentence-embedding model when it is installed and the batch is not
+    too large (``EMBED_MAX_TEXTS`` distinct texts)."""
     if flag is None:
-        return embed.available()
+        return n_unique <= EMBED_MAX_TEXTS and embed.available()
     if flag and not embed.available():
         raise RuntimeError("embeddings=True but the sentence-embedding model is not installed")
     return bool(flag)
 
 
-def mapping_engine(embeddings: bool | None = None) -> str:
-    """Which features :func:`map_to_codebook` will use: for logs and the evaluation report."""
-    return "tfidf+minilm" if _use_embeddings(embeddings) else "tfidf"
+def mapping_engine(embeddings: bool | None = None, n_unique: int = 0) -> str:
+    """Which features :func:`map_to_codebook` uses for a batch of ``n_unique`` distinct texts:
+    ``"tfidf+minilm"`` or ``"tfidf"``. For logs and the evaluation report."""
+    return "tfidf+minilm" if _use_embeddings(embeddings, n_unique) else "tfidf"
 
 
 def map_to_codebook(
@@ -552,6 +560,10 @@ def map_to_codebook(
     corrections are just more examples), its name and its description. Every text gets the most
     likely theme, and a second or third one when that raises the expected per-comment F1.
     With few examples per theme it self-trains on the confident texts of the batch.
+    When the sentence-embedding model is installed (``nlp.embed.available()``), all-MiniLM-L6-v2
+    embeddings are added to the n-grams; ``embeddings=False`` turns them off, ``True`` requires them,
+    ``None`` (default) uses them when installed and the batch has at most ``EMBED_MAX_TEXTS``
+    distinct texts (see :func:`mapping_engine`).
     ``nlp`` is accepted for API symmetry; mapping needs no spaCy pipeline. Deterministic.
     """
     del nlp
@@ -582,7 +594,7 @@ def map_to_codebook(
     uniq = sorted(set(norm_texts))
     pos = {u: i for i, u in enumerate(uniq)}
     xtr, xte = _map_matrices(train_x, uniq)
-    if _use_embeddings(embeddings):
+    if _use_embeddings(embeddings, len(uniq)):
         # sentence embeddings join the n-grams as dense columns (see DESIGN.md, decision 9)
         etr = embed.encode(train_x)
         ete = embed.encode(uniq, progress=lambda f: _report(progress, 0.05 + 0.25 * f))
@@ -595,7 +607,7 @@ def map_to_codebook(
         only = ids[by_id[int(y[0])]] if len(y) else ids[by_id[0]]
         _report(progress, 1.0)
         return [[Assignment(only, 1.0)] for _ in texts]
-    clf = LinearSVC(C=0.5, random_state=SEED)
+    clf = LinearSVC(C=SVC_C, random_state=SEED)
     clf.fit(xtr, y)
     proba = _softmax(clf.decision_function(xte), temperature)
     if few and len(uniq) >= 2 * len(train_x):
@@ -607,7 +619,7 @@ def map_to_codebook(
             x2 = sparse.vstack([xtr, xte[sel]]).tocsr()
             y2 = np.concatenate([y, clf.classes_[proba[sel].argmax(axis=1)]])
             w2 = np.concatenate([np.ones(len(y)), np.full(len(sel), 0.3)])
-            clf = LinearSVC(C=0.5, random_state=SEED)
+            clf = LinearSVC(C=SVC_C, random_state=SEED)
             clf.fit(x2, y2, sample_weight=w2)
             proba = _softmax(clf.decision_function(xte), temperature)
     if proba.shape[1] == 1:  # only one theme had any training text

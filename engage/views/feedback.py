@@ -14,11 +14,13 @@ from engage.security import MANAGERS, requires_role
 from engage.services import feedback, responses
 from engage.services.errors import ValidationFailed
 from engage.templating import render
+from engage.views import guard
 from engage.views.common import call, flash, path_int, pop_flash, read_form, see_other, staff_id
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+@guard.guarded("feedback")
 async def give_feedback(request: Request) -> Response:
     areas = await call(request, feedback.areas)
     form_class = feedback_form_class([(a.id, a.name) for a in areas])

@@ -14,6 +14,7 @@ from engage.security import MANAGERS, requires_role
 from engage.services import forums, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
+from engage.views import guard
 from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -41,6 +42,7 @@ async def index(request: Request) -> Response:
     return render(request, "public/forums.html", {"spaces": items})
 
 
+@guard.guarded("forum thread")
 async def space(request: Request) -> Response:
     slug = request.path_params["slug"]
 
@@ -90,6 +92,7 @@ async def space(request: Request) -> Response:
     )
 
 
+@guard.guarded("forum reply")
 async def thread(request: Request) -> Response:
     slug, tid = request.path_params["slug"], path_int(request, "tid")
 
@@ -144,6 +147,7 @@ async def thread(request: Request) -> Response:
     return render(request, "public/forum_thread.html", context, status_code=status)
 
 
+@guard.guarded("forum report")
 async def report(request: Request) -> Response:
     slug, tid, pid = request.path_params["slug"], path_int(request, "tid"), path_int(request, "pid")
 

@@ -21,6 +21,7 @@ from engage.services import about_you, consultations, proposals, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
 from engage.views.about_you import ages
+from engage.views import guard
 from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -57,6 +58,7 @@ async def page(request: Request, c: Consultation) -> Response:
     )
 
 
+@guard.guarded("proposal")
 async def propose(request: Request) -> Response:
     c = await _proposals_consultation(request)
     if c.status != Status.OPEN:
@@ -99,6 +101,7 @@ async def propose(request: Request) -> Response:
     return render(request, "public/propose.html", {"c": c, "form": form, "idempotency_key": key}, status_code=400)
 
 
+@guard.guarded("support")
 async def support(request: Request) -> Response:
     c = await _proposals_consultation(request)
     pid = path_int(request, "pid")

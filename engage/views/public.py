@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,6 +17,7 @@ from engage.services.errors import Conflict
 from engage.templating import render
 from engage.views import nominations
 from engage.views.about_you import ages
+from engage.views import guard
 from engage.views.common import call, read_form, see_other
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -54,6 +56,14 @@ def _summary(c: Consultation, form) -> list[dict[str, object]]:  # type: ignore[
     return rows
 
 
+def _carried(data: FormData | None = None) -> dict[str, str]:
+    """The anti-script fields travel through "check your answers" unchanged (see views.guard)."""
+    if data is None:
+        return {"started": "", "honeypot": ""}
+    return {"started": str(data.get(guard.STARTED, "")), "honeypot": str(data.get(guard.HONEYPOT, ""))}
+
+
+@guard.guarded("response", when=lambda data: data.get("action") == "submit")
 async def respond(request: Request) -> Response:
     """The response form, GOV.UK style: answer → check your answers → submit.
 
@@ -74,7 +84,7 @@ async def respond(request: Request) -> Response:
         return render(
             request,
             "public/respond.html",
-            {"c": c, "form": _form_for(c), "idempotency_key": responses.new_idempotency_key()},
+            {"c": c, "form": _form_for(c), "idempotency_key": responses.new_idempotency_key(), **_carried()},
         )
 
     data = await read_form(request)
@@ -87,14 +97,14 @@ async def respond(request: Request) -> Response:
         return render(
             request,
             "public/respond.html",
-            {"c": c, "form": form, "idempotency_key": key},
+            {"c": c, "form": form, "idempotency_key": key, **_carried(data)},
             status_code=200 if action == "change" else 400,
         )
     if action != "submit":
         return render(
             request,
             "public/check.html",
-            {"c": c, "form": form, "rows": _summary(c, form), "idempotency_key": key},
+            {"c": c, "form": form, "rows": _summary(c, form), "idempotency_key": key, **_carried(data)},
         )
     try:
         receipt = await call(

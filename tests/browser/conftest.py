@@ -29,6 +29,7 @@ def live_server(database_url: str, sessions) -> Iterator[str]:  # type: ignore[n
         "ENGAGE_DATABASE_URL": database_url,
         "ENGAGE_SECRET_KEY": "browser-test-secret",
         "ENGAGE_RUN_WORKER": "true",
+        "ENGAGE_MIN_FILL_SECONDS": "0",  # Playwright fills forms faster than a person
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "engage.cli", "serve", "--port", str(port)],

@@ -50,6 +50,8 @@ def test_two_app_processes_and_two_workers_share_one_postgresql(database_url, db
         "ENGAGE_DATABASE_URL": database_url,
         "ENGAGE_SECRET_KEY": "shared-by-every-process",
         "ENGAGE_RUN_WORKER": "false",
+        "ENGAGE_MIN_FILL_SECONDS": "0",
+        "ENGAGE_PUBLIC_RATE_LIMIT": "1000000/minute",
         "ENGAGE_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379",
     }
     consultations = [make_consultation(db, status="open") for _ in range(4)]
