@@ -28,7 +28,19 @@ from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
 from engage.throttle import Throttle
-from engage.views import about_you, auth, feedback, forums, imports, insight, nominations, public, publishing, review, staff
+from engage.views import (
+    about_you,
+    auth,
+    feedback,
+    forums,
+    imports,
+    insight,
+    nominations,
+    public,
+    publishing,
+    review,
+    staff,
+)
 from engage.worker import Worker, start_in_thread
 
 log = logging.getLogger(__name__)

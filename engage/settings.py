@@ -32,6 +32,8 @@ class Settings:
     smtp_from: str = ""
     # The public address of the site, for links in emails.
     base_url: str = "http://127.0.0.1:8000"
+    # Contact details and equality answers are deleted this many days after a consultation closes.
+    retention_days: int = 365
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +55,7 @@ class Settings:
             smtp_port=config("ENGAGE_SMTP_PORT", cast=int, default=25),
             smtp_from=config("ENGAGE_SMTP_FROM", default="engage@localhost"),
             base_url=config("ENGAGE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
+            retention_days=config("ENGAGE_RETENTION_DAYS", cast=int, default=365),
         )
 
 

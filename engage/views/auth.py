@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -52,7 +51,8 @@ async def login(request: Request) -> Response:
         email = (form.email.data or "").strip().lower()
         throttle = request.app.state.throttle
         if not (
-            throttle.hit(ADDRESS_LIMIT, "login-address", _address(request)) and throttle.hit(ACCOUNT_LIMIT, "login", email)
+            throttle.hit(ADDRESS_LIMIT, "login-address", _address(request))
+            and throttle.hit(ACCOUNT_LIMIT, "login", email)
         ):
             return _throttled(request)
         checked = await call(request, users.sign_in_first_step, email, form.password.data or "")

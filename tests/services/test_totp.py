@@ -52,7 +52,9 @@ def test_confirm_needs_the_current_code(db, clock):
     with pytest.raises(ValidationFailed):
         totp.confirm_setup(db, user.id, KEY, _code(setup.secret, clock[0] - 300))  # too old
     assert not totp.is_enabled(db, user.id)
-    totp.confirm_setup(db, user.id, KEY, " " + _code(setup.secret, clock[0] - 30)[:3] + " " + _code(setup.secret, clock[0] - 30)[3:])
+    totp.confirm_setup(
+        db, user.id, KEY, " " + _code(setup.secret, clock[0] - 30)[:3] + " " + _code(setup.secret, clock[0] - 30)[3:]
+    )
     assert totp.is_enabled(db, user.id)
     with pytest.raises(Conflict):
         totp.pending_setup(db, user.id, KEY, start=True)
