@@ -215,3 +215,7 @@ def test_every_role_has_an_account_page(client, login, role):
 def test_account_pages_need_sign_in(client):
     assert client.get("/staff/account", follow_redirects=False).status_code == 303
     assert client.get("/staff/account/two-step", follow_redirects=False).status_code == 303
+
+
+def test_code_step_needs_csrf_even_without_cookies(client):
+    assert client.post("/staff/login/code", data={"code": "123456"}).status_code == 403
