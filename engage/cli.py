@@ -203,6 +203,45 @@ def worker() -> None:
         Worker(sessions, lambda: nlp_runtime.load(settings.spacy_model)).run_forever(stop)
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, and delete nothing")
+def retention(dry_run: bool) -> None:
+    """Delete contact details and equality answers of consultations closed more than
+    ENGAGE_RETENTION_DAYS days ago (equality counts are kept, with disclosure control)."""
+    import datetime as dt
+
+    from engage.services import retention as service
+
+    settings = _settings()
+    if settings.retention_days < 0:
+        raise click.ClickException("ENGAGE_RETENTION_DAYS cannot be negative")
+    with _database(settings) as sessions, sessions() as session:
+        report = service.run(session, dt.date.today(), settings.retention_days, dry_run=dry_run)
+    verb = "Would delete" if dry_run else "Deleted"
+    for p in report.consultations:
+        click.echo(f"{verb} {p.contacts} contact details and {p.equality_answers} equality answers: {p.slug}")
+    click.echo(
+        f"{verb} {report.contacts} contact details and {report.equality_answers} equality answers in "
+        f"{len(report.consultations)} consultations closed before {report.cutoff.isoformat()} "
+        f"(retention {report.days} days)"
+    )
+
+
+@main.command("reset-totp")
+@click.argument("email")
+def reset_totp(email: str) -> None:
+    """Turn two-step verification off for a staff member who has lost their authenticator app."""
+    from engage.services import totp
+    from engage.services.errors import NotFound
+
+    with _database(_settings()) as sessions, sessions() as session:
+        try:
+            done = totp.reset(session, email)
+        except NotFound:
+            raise click.ClickException("No staff account has that email address") from None
+    click.echo("Two-step verification turned off" if done else "Two-step verification was not on")
+
+
 @main.command("theme-file")
 @click.argument("input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--text-column", required=True)

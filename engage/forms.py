@@ -339,3 +339,30 @@ class ForumSpaceForm(Form):
     premoderated = BooleanField(
         "Pre-moderate: posts appear only after a moderator approves them (always on for young people)"
     )
+
+
+class CodeForm(Form):
+    code = StringField(
+        "Code from your authenticator app",
+        [DataRequired("Enter the 6-digit code from your authenticator app")],
+        description="For example, 123456",
+    )
+
+
+class EraseForm(Form):
+    reference = StringField(
+        _l("Reference number"),
+        [
+            DataRequired(_l("Enter your reference number")),
+            Length(max=40, message=_l("Enter your reference number")),
+        ],
+        description=_l("For example, ABCD-EFGH. It was on the page you saw after you responded."),
+    )
+
+
+class StaffEraseForm(Form):
+    reference = StringField(
+        "Reference number",
+        [DataRequired("Enter the reference number"), Length(max=40, message="Enter the reference number")],
+        description="For example, ABCD-EFGH",
+    )

@@ -647,3 +647,59 @@ class PostReport(Base):
     reason: Mapped[str] = mapped_column(String(40))
     details: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StaffTotp(Base):
+    """A staff member's authenticator-app (TOTP) second factor.
+
+    A row with no `enabled_at` is a set-up in progress; the secret is encrypted with a key derived
+    from ENGAGE_SECRET_KEY (engage.services.totp). `last_step` is the 30-second step of the last
+    code accepted: a code is never accepted twice.
+    """
+
+    __tablename__ = "staff_totp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(String(255))
+    enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EqualitySummary(Base):
+    """A consultation's equality counts (after disclosure control), saved before the retention
+    schedule deletes the individual equality answers, so that published aggregates survive."""
+
+    __tablename__ = "equality_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    # {"respondents": n or None, "dimensions": {key: [{"category", "count" (None if suppressed), "suppressed"}]}}
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ErasureStatus(enum.StrEnum):
+    PENDING = "pending"
+    ERASED = "erased"
+    CLOSED = "closed"  # closed without erasing (for example, no response has the reference)
+
+
+class ErasureRequest(Base):
+    """A resident's request to delete their response, made with its reference number.
+
+    The reference is kept only while the request is pending; afterwards only its keyed hash stays.
+    """
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20))
+    reference_hash: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[ErasureStatus] = mapped_column(
+        _enum(ErasureStatus, "erasure_status"), default=ErasureStatus.PENDING, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))

@@ -37,6 +37,8 @@ class Settings:
     smtp_from: str = ""
     # The public address of the site, for links in emails.
     base_url: str = "http://127.0.0.1:8000"
+    # Contact details and equality answers are deleted this many days after a consultation closes.
+    retention_days: int = 365
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +63,7 @@ class Settings:
             rate_limit_storage=config("ENGAGE_RATE_LIMIT_STORAGE", default="memory://"),
             min_fill_seconds=config("ENGAGE_MIN_FILL_SECONDS", cast=float, default=3.0),
             public_rate_limit=config("ENGAGE_PUBLIC_RATE_LIMIT", default="60/10 minutes"),
+            retention_days=config("ENGAGE_RETENTION_DAYS", cast=int, default=365),
         )
 
 

@@ -97,3 +97,67 @@ def test_export_redacts_answers_that_were_never_themed(run, db, nlp):
     data = json.loads(run("export", "fresh").output)
     text = next(a["answer"] for a in data["responses"][0]["answers"] if a["kind"] == "free_text")
     assert "07700 900123" not in text and "[PHONE]" in text
+
+
+def test_retention_dry_run_then_delete(run, db, monkeypatch):
+    import datetime as dt
+
+    from engage.models import AuditEvent, EqualityAnswers, ResponseContact
+
+    c = make_consultation(db, status="closed", closes_on=dt.date.today() - dt.timedelta(days=40), slug="old-one")
+    r = make_response(db, c, {c.questions[1].id: "More youth clubs please"})
+    db.add(EqualityAnswers(response_id=r.id, age_band="25 to 34"))
+    db.add(ResponseContact(response_id=r.id, email="resident@example.org"))
+    db.commit()
+    monkeypatch.setenv("ENGAGE_RETENTION_DAYS", "30")
+
+    result = run("retention", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Would delete 1 contact details and 1 equality answers: old-one" in result.output
+    assert "resident@example.org" not in result.output
+    assert db.scalar(select(ResponseContact.id)) is not None
+    db.rollback()
+
+    result = run("retention")
+    assert "Deleted 1 contact details and 1 equality answers in 1 consultations" in result.output
+    assert db.scalar(select(ResponseContact.id)) is None and db.scalar(select(EqualityAnswers.id)) is None
+    assert "retention.run" in db.scalars(select(AuditEvent.action)).all()
+    db.rollback()
+
+    result = run("retention")  # nothing more to do
+    assert "Deleted 0 contact details and 0 equality answers in 0 consultations" in result.output
+
+    monkeypatch.setenv("ENGAGE_RETENTION_DAYS", "365")
+    assert "in 0 consultations" in run("retention", "--dry-run").output
+
+
+def test_retention_refuses_a_negative_period(run, monkeypatch):
+    monkeypatch.setenv("ENGAGE_RETENTION_DAYS", "-1")
+    result = run("retention")
+    assert result.exit_code != 0 and "cannot be negative" in result.output
+
+
+def test_reset_totp(run, db):
+    import pyotp
+
+    from engage.services import totp
+    from tests.factories import make_staff
+
+    user = make_staff(db)
+    assert "was not on" in run("reset-totp", user.email).output
+    key = "test-secret-key-not-for-production"
+    setup = totp.pending_setup(db, user.id, key, start=True)
+    totp.confirm_setup(db, user.id, key, pyotp.TOTP(setup.secret).now())
+    db.rollback()
+    assert "turned off" in run("reset-totp", user.email).output
+    assert not totp.is_enabled(db, user.id)
+    db.rollback()
+    result = run("reset-totp", "nobody@example.org")
+    assert result.exit_code != 0 and "No staff account" in result.output
+
+
+def test_retention_days_setting():
+    from engage.settings import Settings
+
+    assert Settings.from_env({"ENGAGE_SECRET_KEY": "x"}).retention_days == 365
+    assert Settings.from_env({"ENGAGE_SECRET_KEY": "x", "ENGAGE_RETENTION_DAYS": "90"}).retention_days == 90
