@@ -12,13 +12,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Everything comes from the hashed lock files, then the project itself without dependencies.
-$(VENV)/.installed-run: requirements.lock pyproject.toml | $(BIN)/python
+# requirements-embeddings.lock (optional sentence embeddings) is installed --no-deps: see its header.
+$(VENV)/.installed-run: requirements.lock requirements-embeddings.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-embeddings.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps .
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: requirements-dev.lock requirements-embeddings.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-embeddings.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 

@@ -48,7 +48,8 @@ def serve(host: str, port: int) -> None:
 
     from engage.app import create_app
 
-    uvicorn.run(create_app(_settings()), host=host, port=port, proxy_headers=True)
+    # uvicorn's access log records client addresses; Engage logs requests itself, without them.
+    uvicorn.run(create_app(_settings()), host=host, port=port, proxy_headers=True, access_log=False)
 
 
 @main.group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -170,3 +171,34 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
         "</body></html>"
     )
     await HTMLResponse(body, status_code=413)(scope, receive, send)
+
+
+access_log = logging.getLogger("engage.access")
+
+
+class AccessLogMiddleware:
+    """One line per request: method, path, status, time. No client address and no query string
+    (searches can hold names): the access log carries no personal data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            access_log.info(
+                "%s %s %s %.0fms", scope["method"], scope["path"], status, 1000 * (time.perf_counter() - started)
+            )

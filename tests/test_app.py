@@ -42,3 +42,13 @@ def test_oversized_body_gets_413(client, db):
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 413 and "too much to send" in r.text
+
+
+def test_access_log_has_no_address_or_query(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="engage.access"):
+        client.get("/?lang=en&q=Adebayo+Okafor")
+    lines = [r.getMessage() for r in caplog.records if r.name == "engage.access"]
+    assert lines and lines[-1].startswith("GET / 200")
+    assert "Adebayo" not in caplog.text and "testclient" not in caplog.text
