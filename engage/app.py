@@ -23,12 +23,24 @@ from starlette.types import ASGIApp, Message, Scope, Send
 from engage import nlp_runtime
 from engage.db import make_engine, make_sessionmaker
 from engage.i18n import LocaleMiddleware
-from engage.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, StaffMiddleware
+from engage.middleware import BodyLimitMiddleware, FormEncodingMiddleware, SecurityHeadersMiddleware, StaffMiddleware
 from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
 from engage.throttle import Throttle
-from engage.views import about_you, auth, feedback, forums, imports, insight, nominations, public, publishing, review, staff
+from engage.views import (
+    about_you,
+    auth,
+    feedback,
+    forums,
+    imports,
+    insight,
+    nominations,
+    public,
+    publishing,
+    review,
+    staff,
+)
 from engage.worker import Worker, start_in_thread
 
 log = logging.getLogger(__name__)
@@ -103,7 +115,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         skip_if_scope=multipart_checked_in_view,
     )
     # Outermost, so an over-large body is refused before the CSRF check reads it.
-    limited = BodyLimitMiddleware(protected)
+    limited = BodyLimitMiddleware(FormEncodingMiddleware(protected))
     limited.state = app.state  # type: ignore[attr-defined]  # tests and tools reach app.state
     return limited
 
