@@ -23,7 +23,13 @@ from starlette.types import ASGIApp, Message, Scope, Send
 from engage import nlp_runtime
 from engage.db import make_engine, make_sessionmaker
 from engage.i18n import LocaleMiddleware
-from engage.middleware import AccessLogMiddleware, BodyLimitMiddleware, SecurityHeadersMiddleware, StaffMiddleware
+from engage.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    FormEncodingMiddleware,
+    SecurityHeadersMiddleware,
+    StaffMiddleware,
+)
 from engage.paths import resource_dir
 from engage.settings import Settings
 from engage.templating import render
@@ -117,7 +123,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         skip_if_scope=multipart_checked_in_view,
     )
     # Outermost, so an over-large body is refused before the CSRF check reads it.
-    limited = AccessLogMiddleware(BodyLimitMiddleware(protected))
+    limited = AccessLogMiddleware(BodyLimitMiddleware(FormEncodingMiddleware(protected)))
     limited.state = app.state  # type: ignore[attr-defined]  # tests and tools reach app.state
     return limited
 

@@ -202,3 +202,41 @@ class AccessLogMiddleware:
             access_log.info(
                 "%s %s %s %.0fms", scope["method"], scope["path"], status, 1000 * (time.perf_counter() - started)
             )
+
+
+class FormEncodingMiddleware:
+    """A urlencoded POST body that is not UTF-8 gets 400: the CSRF check (asgi-csrf) decodes it
+    strictly and would fail with a server error. Only malformed clients send one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
+        if scope["type"] != "http" or not headers.get(b"content-type", b"").startswith(
+            b"application/x-www-form-urlencoded"
+        ):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while True:  # the body limit outside this keeps it small
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            from starlette.responses import PlainTextResponse
+
+            await PlainTextResponse("The form could not be read: it was not UTF-8 text.", status_code=400)(
+                scope, receive, send
+            )
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)

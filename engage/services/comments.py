@@ -41,6 +41,8 @@ SORTS = {"newest": "Newest first", "oldest": "Oldest first"}
 PUBLIC_FLAGS = ("abuse", "spam")  # what moderators handle
 SAFEGUARDING = "safeguarding"
 MAX_QUERY = 200
+# Control characters and non-characters: never meant, and invalid in the page that shows the search.
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 
 def can_see_safeguarding(role: Role) -> bool:
@@ -113,7 +115,7 @@ def parse_filters(params: Mapping[str, str], role: Role) -> Filters:
         flag=pick("flag", [*visible_flags(role), "hidden", "any"]),
         date_from=date("from"),
         date_to=date("to"),
-        q=" ".join(params.get("q", "").split())[:MAX_QUERY],
+        q=" ".join(_UNWANTED.sub("", params.get("q", "")).split())[:MAX_QUERY],
         sort=pick("sort", tuple(SORTS)) or "newest",
     )
 

@@ -21,6 +21,7 @@ import logging
 import re
 import time
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -157,7 +158,7 @@ def _xlsx_table(content: bytes) -> Table:
         # data_only=False: a formula comes through as its text ("=...") and is refused, never run.
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         sheet = book.worksheets[0]
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError) as exc:
+    except (zipfile.BadZipFile, zlib.error, InvalidFileException, KeyError, OSError, ValueError, IndexError) as exc:
         raise FileProblem("The file is not an Excel .xlsx workbook we can read. Save it again as .xlsx or CSV") from exc
     total = max(1, sheet.max_row or 1)
     done = [0]
@@ -167,7 +168,7 @@ def _xlsx_table(content: bytes) -> Table:
             for row in sheet.iter_rows(values_only=True):
                 done[0] += 1
                 yield [_cell(v) for v in row]
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError) as exc:
             raise FileProblem(f"Row {done[0]} of the workbook cannot be read: save it again as .xlsx or CSV") from exc
         finally:
             book.close()

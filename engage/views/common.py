@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,6 +19,10 @@ T = TypeVar("T")
 
 MAX_FORM_FIELDS = 500
 
+# Control characters (tab and newlines aside) and non-characters: never meant, and invalid in the
+# HTML pages that show what was typed (error pages, check your answers, the staff views).
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+
 
 async def call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a (synchronous) service function in its own session, off the event loop."""
@@ -33,7 +38,10 @@ async def call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any
 
 
 async def read_form(request: Request) -> FormData:
-    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    if any(isinstance(v, str) and _UNWANTED.search(v) for _, v in form.multi_items()):
+        return FormData([(k, _UNWANTED.sub("", v) if isinstance(v, str) else v) for k, v in form.multi_items()])
+    return form
 
 
 async def read_upload_form(request: Request, max_bytes: int) -> tuple[FormData, str, bytes]:
@@ -59,7 +67,7 @@ async def read_upload_form(request: Request, max_bytes: int) -> tuple[FormData, 
         filename, content = "", b""
         if isinstance(upload, UploadFile) and upload.filename:
             filename, content = upload.filename, await upload.read(max_bytes + 1)
-        fields = FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+        fields = FormData([(k, _UNWANTED.sub("", v)) for k, v in form.multi_items() if isinstance(v, str)])
     return fields, filename, content
 
 

@@ -20,8 +20,8 @@ from engage.security import STAFF_ROLES, requires_role
 from engage.services import about_you, consultations, proposals, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
-from engage.views.about_you import ages
 from engage.views import guard
+from engage.views.about_you import ages
 from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

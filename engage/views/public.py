@@ -15,9 +15,8 @@ from engage.models import Audience, Consultation, ConsultationKind, QuestionKind
 from engage.services import about_you, comments, commitments, consultations, responses, theming
 from engage.services.errors import Conflict
 from engage.templating import render
-from engage.views import nominations
+from engage.views import guard, nominations
 from engage.views.about_you import ages
-from engage.views import guard
 from engage.views.common import call, read_form, see_other
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

@@ -29,7 +29,7 @@ def strict_client(settings, sessions):  # type: ignore[no-untyped-def]
 def _submit(client, c, **extra):  # type: ignore[no-untyped-def]
     page = client.get(f"/consultations/{c.slug}/respond").text
     fields = dict(re.findall(r'name="(csrftoken|idempotency_key|form_started)" value="([^"]*)"', page))
-    agree, why, how = c.questions
+    agree, why, _how = c.questions
     data = {
         **fields,
         "action": "submit",
