@@ -276,7 +276,10 @@ class SupportForm(Form):
     email = EmailField(
         _l("Email address (optional)"),
         [Optional(), Length(max=254), Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE)],
-        description=_l("Only used to count your support once. We keep a scrambled version, never the address."),
+        description=_l(
+            "We will email you a link to confirm your support, so it is counted once. "
+            "We keep a scrambled version, never the address."
+        ),
     )
 
 

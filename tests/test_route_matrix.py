@@ -96,6 +96,8 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/staff/account/two-step"): STAFF,
     ("POST", "/staff/account/two-step"): STAFF,
     ("POST", "/staff/account/two-step/off"): STAFF,
+    ("GET", "/consultations/{slug:str}/proposals/{pid:int}/confirm"): PUBLIC,
+    ("POST", "/consultations/{slug:str}/proposals/{pid:int}/confirm"): PUBLIC,
     ("GET", "/erase"): PUBLIC,
     ("POST", "/erase"): PUBLIC,
     ("GET", "/erase/sent"): PUBLIC,

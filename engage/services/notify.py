@@ -96,3 +96,24 @@ def send_published(db: Session, consultation_id: int, smtp: SmtpConfig, base_url
     )
     db.commit()
     return SendReport(sent, failed)
+
+
+def send_support_confirmation(smtp: SmtpConfig, to: str, proposal_title: str, link: str) -> bool:
+    """Ask someone to confirm a support they gave with their email address. True if it was sent."""
+    msg = EmailMessage()
+    msg["From"] = smtp.sender
+    msg["To"] = to
+    msg["Subject"] = f"Confirm your support: {proposal_title}"
+    msg.set_content(
+        f"Someone (we hope you) said they support “{proposal_title}” and gave this email address.\n\n"
+        f"To confirm, open this link and press “Confirm my support”:\n{link}\n\n"
+        "The link works for 2 days. If this was not you, ignore this email: nothing is counted.\n"
+        "We do not keep your email address, only a scrambled version to count your support once.\n"
+    )
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
+            server.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("support confirmation email not sent: %s", type(exc).__name__)
+        return False
+    return True

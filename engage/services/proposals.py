@@ -134,15 +134,28 @@ class SupportResult:
 
 
 def support(db: Session, proposal_id: int, *, browser_id: str, email: str, key: bytes) -> SupportResult:
+    """Count one support from this browser (and, once verified, this email address)."""
+    email = email.strip().lower()
+    return add_support(
+        db,
+        proposal_id,
+        browser_hash=_hash(key, "browser", browser_id),
+        email_hash=_hash(key, "email", email) if email else None,
+    )
+
+
+def support_hashes(key: bytes, browser_id: str, email: str) -> tuple[str, str]:
+    """The keyed hashes a support is stored as: never the browser id or the address itself."""
+    return _hash(key, "browser", browser_id), _hash(key, "email", email.strip().lower())
+
+
+def add_support(db: Session, proposal_id: int, *, browser_hash: str, email_hash: str | None) -> SupportResult:
     proposal = db.get(Proposal, proposal_id)
     if proposal is None or proposal.hidden_reason is not None:
         raise NotFound(str(proposal_id))
     status = db.scalar(select(Consultation.status).where(Consultation.id == proposal.consultation_id))
     if status != Status.OPEN:
         raise Conflict("This consultation is not open")
-    browser_hash = _hash(key, "browser", browser_id)
-    email = email.strip().lower()
-    email_hash = _hash(key, "email", email) if email else None
     clauses = [ProposalSupport.browser_hash == browser_hash]
     if email_hash:
         clauses.append(ProposalSupport.email_hash == email_hash)

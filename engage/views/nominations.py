@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,7 +19,7 @@ from starlette.routing import Route
 from engage.forms import SupportForm, proposal_form_class
 from engage.models import Audience, Consultation, ConsultationKind, Role, Status
 from engage.security import STAFF_ROLES, requires_role
-from engage.services import about_you, consultations, proposals, responses
+from engage.services import notify, about_you, consultations, proposals, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
 from engage.views import guard
@@ -113,11 +115,34 @@ async def support(request: Request) -> Response:
     if not isinstance(browser_id, str):
         browser_id = secrets.token_urlsafe(24)
         request.session["browser_id"] = browser_id
-    key = request.app.state.settings.secret_key.encode()
-    try:
-        result = await call(
-            request, proposals.support, pid, browser_id=browser_id, email=form.email.data or "", key=key
+    settings = request.app.state.settings
+    key = settings.secret_key.encode()
+    email = (form.email.data or "").strip()
+    smtp = notify.SmtpConfig(settings.smtp_host, settings.smtp_port, settings.smtp_from)
+    if email and smtp.enabled:
+        # Supports given with an email count once the person proves the address is theirs. Nothing
+        # is stored until then: the link carries the keyed hashes, signed and dated.
+        browser_hash, email_hash = proposals.support_hashes(key, browser_id, email)
+        token = _confirm_signer(request).dumps({"p": pid, "b": browser_hash, "e": email_hash})
+        link = f"{settings.base_url}/consultations/{c.slug}/proposals/{pid}/confirm?token={token}"
+        item = await call(request, proposals.get_view, c, pid)
+        sent = await run_in_threadpool(notify.send_support_confirmation, smtp, email, item.title, link)
+        message = (
+            "We have sent you an email. Open the link in it to confirm your support."
+            if sent
+            else "We could not send the email just now. Try again later, or support without an email address."
         )
+        if is_htmx(request):
+            return render(
+                request,
+                "public/_proposal.html",
+                {"c": c, "p": item, "supported": set(), "support_form": SupportForm(), "notice": message},
+            )
+        flash(request, message)
+        return see_other(str(request.url_for("consultation", slug=c.slug)) + f"#proposal-{pid}")
+    try:
+        # Without a way to send email, an address cannot be verified: count this browser only.
+        result = await call(request, proposals.support, pid, browser_id=browser_id, email="", key=key)
     except Conflict:
         return render(request, "public/closed.html", {"c": c}, status_code=409)
     request.session["supported"] = sorted({*request.session.get("supported", []), pid})
@@ -128,6 +153,41 @@ async def support(request: Request) -> Response:
             "public/_proposal.html",
             {"c": c, "p": item, "supported": {pid}, "support_form": SupportForm(), "just_counted": result.counted},
         )
+    flash(request, "Thank you: your support is counted." if result.counted else "You have already supported this.")
+    return see_other(str(request.url_for("consultation", slug=c.slug)) + f"#proposal-{pid}")
+
+
+CONFIRM_MAX_AGE = 2 * 24 * 3600
+
+
+def _confirm_signer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt="engage.support-email")
+
+
+@guard.guarded("support confirmation")
+async def confirm_support(request: Request) -> Response:
+    """The link in the email: a page with a button (a GET never changes anything), then the count."""
+    c = await _proposals_consultation(request)
+    pid = path_int(request, "pid")
+    if request.method == "GET":
+        token = request.query_params.get("token", "")
+    else:
+        token = str((await read_form(request)).get("token", ""))
+    try:
+        data = _confirm_signer(request).loads(token, max_age=CONFIRM_MAX_AGE)
+        valid = isinstance(data, dict) and data.get("p") == pid
+    except BadSignature:
+        valid = False
+    item = await call(request, proposals.get_view, c, pid)
+    if not valid:
+        return render(request, "public/confirm_support.html", {"c": c, "p": item, "invalid": True}, status_code=400)
+    if request.method == "GET":
+        return render(request, "public/confirm_support.html", {"c": c, "p": item, "token": token, "invalid": False})
+    try:
+        result = await call(request, proposals.add_support, pid, browser_hash=data["b"], email_hash=data["e"])
+    except Conflict:
+        return render(request, "public/closed.html", {"c": c}, status_code=409)
+    request.session["supported"] = sorted({*request.session.get("supported", []), pid})
     flash(request, "Thank you: your support is counted." if result.counted else "You have already supported this.")
     return see_other(str(request.url_for("consultation", slug=c.slug)) + f"#proposal-{pid}")
 
@@ -173,4 +233,10 @@ routes = [
     Route("/staff/proposals/{pid:int}/hide", hide_proposal, methods=["POST"], name="hide_proposal"),
     Route("/consultations/{slug:str}/propose", propose, methods=["GET", "POST"], name="propose"),
     Route("/consultations/{slug:str}/proposals/{pid:int}/support", support, methods=["POST"], name="support"),
+    Route(
+        "/consultations/{slug:str}/proposals/{pid:int}/confirm",
+        confirm_support,
+        methods=["GET", "POST"],
+        name="confirm_support",
+    ),
 ]

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from engage.models import Proposal, ProposalSupport
 from tests.conftest import csrf_from
+from tests.services.test_notify import Inbox, smtp  # noqa: F401  (the SMTP fixture)
 from tests.factories import make_proposal, make_proposals_consultation
 
 
@@ -111,3 +112,63 @@ def test_proposals_for_young_people_ask_age_first(client, db, sessions):
     assert "Childline" in done.text
     with sessions() as s:
         assert s.scalars(select(EqualityAnswers.age_band)).one() == "16 to 17"
+
+
+def test_support_with_an_email_counts_only_once_the_address_is_confirmed(settings, sessions, db, smtp):
+    import dataclasses
+    import re
+
+    from starlette.testclient import TestClient
+
+    from engage.app import create_app
+    from tests.pagecheck import check_response
+
+    inbox, config = smtp
+    mailing = dataclasses.replace(settings, smtp_host=config.host, smtp_port=config.port, smtp_from=config.sender)
+    c = make_proposals_consultation(db)
+    p = make_proposal(db, c)
+    with TestClient(create_app(mailing)) as client:
+        client.event_hooks["response"].append(check_response)
+        page = client.get(f"/consultations/{c.slug}")
+        r = client.post(
+            f"/consultations/{c.slug}/proposals/{p.id}/support",
+            data={"csrftoken": csrf_from(page.text), "email": "Amina@Example.org"},
+        )
+        assert "Open the link in it to confirm" in r.text and "0 supporters" in r.text
+        [(to, body)] = inbox.messages
+        assert to == ["Amina@Example.org"]
+        import email
+
+        text = email.message_from_string(body).get_payload(decode=True).decode()
+        link = re.search(r"(/consultations/\S+/confirm\?token=\S+)", text).group(1)
+        assert "amina" not in link.lower()  # the address never travels in the link
+        with sessions() as s:
+            assert s.scalar(select(func.count(ProposalSupport.id))) == 0  # nothing stored yet
+
+        confirm = client.get(link)  # a GET only shows the button
+        assert "Confirm my support" in confirm.text
+        with sessions() as s:
+            assert s.scalar(select(Proposal.supporters)) == 0
+        r = client.post(
+            link.split("?")[0], data={"csrftoken": csrf_from(confirm.text), "token": link.split("token=")[1]}
+        )
+        assert "your support is counted" in r.text and "1 supporter" in r.text
+
+    # The same address from another browser is not counted again.
+    with TestClient(create_app(mailing)) as other:
+        page = other.get(link)
+        r = other.post(link.split("?")[0], data={"csrftoken": csrf_from(page.text), "token": link.split("token=")[1]})
+        assert "already supported" in r.text
+    with sessions() as s:
+        assert s.scalar(select(Proposal.supporters)) == 1
+        stored = s.scalars(select(ProposalSupport)).one()
+        assert stored.email_hash and "amina" not in stored.email_hash
+
+
+def test_a_forged_or_expired_confirmation_link_counts_nothing(client, db, sessions):
+    c = make_proposals_consultation(db)
+    p = make_proposal(db, c)
+    r = client.get(f"/consultations/{c.slug}/proposals/{p.id}/confirm?token=forged")
+    assert r.status_code == 400 and "expired" in r.text
+    with sessions() as s:
+        assert s.scalar(select(Proposal.supporters)) == 0
