@@ -17,6 +17,7 @@ from engage.db import make_engine, make_sessionmaker
 from engage.models import Base
 from engage.settings import DEFAULT_SPACY_MODEL, Settings, normalise_database_url
 from tests.pagecheck import check_response
+from tests.smtpserver import smtp  # noqa: F401  (a fixture for every test module)
 
 TEST_PASSWORD = "correct horse battery staple"
 

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from engage.forms import SupportForm, proposal_form_class
 from engage.models import Audience, Consultation, ConsultationKind, Role, Status
 from engage.security import STAFF_ROLES, requires_role
-from engage.services import notify, about_you, consultations, proposals, responses
+from engage.services import about_you, consultations, notify, proposals, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
 from engage.views import guard

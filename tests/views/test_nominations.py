@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from engage.models import Proposal, ProposalSupport
 from tests.conftest import csrf_from
-from tests.services.test_notify import Inbox, smtp  # noqa: F401  (the SMTP fixture)
 from tests.factories import make_proposal, make_proposals_consultation
 
 
