@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Scope, Send
 
 from engage import nlp_runtime
-from engage.db import make_engine, make_sessionmaker
+from engage.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from engage.i18n import LocaleMiddleware
 from engage.middleware import (
     AccessLogMiddleware,
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
+        app.state.read_sessions = make_read_sessionmaker(engine)
         app.state.nlp = functools.partial(nlp_runtime.load, settings.spacy_model)
         app.state.worker = Worker(app.state.sessions, app.state.nlp)
         app.state.throttle = Throttle(settings.rate_limit_storage)

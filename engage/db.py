@@ -31,8 +31,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only work (GET requests) begins DEFERRED and never waits for writers: WAL readers see
+    # a snapshot. Everything else begins IMMEDIATE and so holds the write lock from its start.
+    mode = conn.get_execution_options().get("engage_begin", "IMMEDIATE")
+    conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that only reads (on PostgreSQL the same as any other session)."""
+    return sessionmaker(engine.execution_options(engage_begin="DEFERRED"), expire_on_commit=False)

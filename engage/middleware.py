@@ -40,7 +40,8 @@ class StaffMiddleware:
             session = scope.get("session", {})
             staff_id = session.get("staff_id")
             if isinstance(staff_id, int) and _session_current(session):
-                sessions = scope["app"].state.sessions
+                state = scope["app"].state
+                sessions = getattr(state, "read_sessions", state.sessions)
                 try:
                     scope["staff"] = await run_in_threadpool(_load_staff, sessions, staff_id)
                 except OperationalError as exc:

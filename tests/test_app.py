@@ -17,14 +17,14 @@ def test_database_down_gives_503_then_recovers(client, app, db):
     c = make_consultation(db)
     user = make_staff(db)
     form_post(client, "/staff/login", "/staff/login", {"email": user.email, "password": TEST_PASSWORD})
-    working = app.state.sessions
-    app.state.sessions = _Unavailable()
+    working, reading = app.state.sessions, app.state.read_sessions
+    app.state.sessions = app.state.read_sessions = _Unavailable()
     for path in ("/", f"/consultations/{c.slug}", "/staff"):
         r = client.get(path)
         assert r.status_code == 503, path
         assert "Sorry, the service is unavailable" in r.text and r.headers["retry-after"] == "30"
         assert "database is down" not in r.text
-    app.state.sessions = working
+    app.state.sessions, app.state.read_sessions = working, reading
     assert client.get("/").status_code == 200
     assert client.get("/staff").status_code == 200
 
@@ -52,3 +52,17 @@ def test_access_log_has_no_address_or_query(client, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "engage.access"]
     assert lines and lines[-1].startswith("GET / 200")
     assert "Adebayo" not in caplog.text and "testclient" not in caplog.text
+
+
+def test_get_requests_read_without_the_write_lock(app, client, db, sessions):
+    """On SQLite a page view must not wait for a writer: GETs begin DEFERRED."""
+    c = make_consultation(db)
+    if not app.state.settings.database_url.startswith("sqlite"):
+        assert client.get(f"/consultations/{c.slug}").status_code == 200
+        return
+    from sqlalchemy import text
+
+    with sessions() as writer:  # holds the write lock (BEGIN IMMEDIATE) until it ends
+        writer.execute(text("SELECT 1"))
+        r = client.get(f"/consultations/{c.slug}")
+        assert r.status_code == 200 and c.title in r.text

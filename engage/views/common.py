@@ -24,11 +24,18 @@ MAX_FORM_FIELDS = 500
 _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 
-async def call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a (synchronous) service function in its own session, off the event loop."""
+async def call(request: Request, fn: Callable[..., T], *args: Any, writes: bool = False, **kwargs: Any) -> T:
+    """Run a (synchronous) service function in its own session, off the event loop.
+
+    GET requests never change anything, so they read without taking SQLite's write lock; a GET
+    that must write (an audited download) says so with writes=True.
+    """
+    state = request.app.state
+    reading = request.method in ("GET", "HEAD") and not writes
+    factory = getattr(state, "read_sessions", state.sessions) if reading else state.sessions
 
     def work() -> T:
-        with request.app.state.sessions() as db:
+        with factory() as db:
             return fn(db, *args, **kwargs)
 
     try:

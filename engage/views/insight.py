@@ -47,7 +47,7 @@ async def insight_csv(request: Request) -> Response:
         db.commit()
         return data
 
-    data = await call(request, load)
+    data = await call(request, load, writes=True)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["dimension", "group", "people", *data.tables[0].themes] if data.tables else [])

@@ -114,7 +114,7 @@ async def export(request: Request) -> Response:
         db.commit()
         return data
 
-    data = await call(request, load)
+    data = await call(request, load, writes=True)
     slug = data["consultation"]["slug"]
     if fmt == "json":
         return Response(
