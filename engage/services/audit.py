@@ -16,13 +16,7 @@ def record(
     target_type: str,
     target_id: int | None,
     **detail: Any,
-) -> None:
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            detail=detail,
-        )
-    )
+) -> AuditEvent:
+    event = AuditEvent(actor_id=actor_id, action=action, target_type=target_type, target_id=target_id, detail=detail)
+    db.add(event)
+    return event

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from engage.models import (
     Answer,
     Audience,
-    AuditEvent,
     Channel,
     CommentModeration,
     Question,
@@ -33,6 +32,7 @@ from engage.models import (
     ThemeAssignment,
     utcnow,
 )
+from engage.services import audit
 from engage.services.errors import NotFound, ValidationFailed
 
 PAGE_SIZE = 25
@@ -356,15 +356,15 @@ def moderate(
         m.hidden, m.hidden_reason = True, reason
     elif action == "unhide":
         m.hidden, m.hidden_reason = False, ""
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action=f"comment.{action}",
-            target_type="answer",
-            target_id=answer_id,
-            # The reason is the moderator's words, not the resident's.
-            detail={"before": before, "after": {"reviewed": True, "hidden": m.hidden, "reason": m.hidden_reason}},
-        )
+    # The reason is the moderator's words, not the resident's.
+    audit.record(
+        db,
+        actor_id,
+        f"comment.{action}",
+        "answer",
+        answer_id,
+        before=before,
+        after={"reviewed": True, "hidden": m.hidden, "reason": m.hidden_reason},
     )
     db.commit()
 

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engage.models import (
-    AuditEvent,
     Commitment,
     CommitmentEvent,
     CommitmentStatus,
@@ -23,6 +22,7 @@ from engage.models import (
     Status,
     Theme,
 )
+from engage.services import audit
 from engage.services.errors import NotFound, ValidationFailed
 
 LABELS = {
@@ -145,14 +145,14 @@ def create(
     db.add(c)
     db.flush()
     db.add(CommitmentEvent(commitment_id=c.id, actor_id=actor_id, from_status=None, to_status=c.status.value))
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="commitment.created",
-            target_type="commitment",
-            target_id=c.id,
-            detail={"before": None, "after": {"title": title, "owner": owner, "due_on": due.isoformat()}},
-        )
+    audit.record(
+        db,
+        actor_id,
+        "commitment.created",
+        "commitment",
+        c.id,
+        before=None,
+        after={"title": title, "owner": owner, "due_on": due.isoformat()},
     )
     db.commit()
     return c
@@ -178,14 +178,14 @@ def change_status(db: Session, actor_id: int, commitment_id: int, status: str, n
     db.add(
         CommitmentEvent(commitment_id=c.id, actor_id=actor_id, from_status=old.value, to_status=new.value, note=note)
     )
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="commitment.status_changed",
-            target_type="commitment",
-            target_id=c.id,
-            detail={"before": {"status": old.value}, "after": {"status": new.value, "note": note}},
-        )
+    audit.record(
+        db,
+        actor_id,
+        "commitment.status_changed",
+        "commitment",
+        c.id,
+        before={"status": old.value},
+        after={"status": new.value, "note": note},
     )
     db.commit()
     return c

@@ -24,7 +24,6 @@ from engage import equality
 from engage.labels import AUDIENCE, CHANNEL
 from engage.models import (
     Answer,
-    AuditEvent,
     Consultation,
     EqualityAnswers,
     PopulationShare,
@@ -33,6 +32,7 @@ from engage.models import (
     Theme,
     ThemeAssignment,
 )
+from engage.services import audit
 from engage.services.errors import NotFound, ValidationFailed
 
 THRESHOLD = 10
@@ -352,15 +352,7 @@ def save_population(db: Session, actor_id: int, values: dict[tuple[str, str], st
         else:
             continue
         after[f"{dim}:{cat}"] = share
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="population.updated",
-            target_type="population",
-            target_id=None,
-            detail={"before": before, "after": after},
-        )
-    )
+    audit.record(db, actor_id, "population.updated", "population", None, before=before, after=after)
     db.commit()
 
 

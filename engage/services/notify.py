@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engage.models import AuditEvent, Consultation, Response, ResponseContact, Status, utcnow
+from engage.models import Consultation, Response, ResponseContact, Status, utcnow
+from engage.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +86,7 @@ def send_published(db: Session, consultation_id: int, smtp: SmtpConfig, base_url
     except (OSError, smtplib.SMTPException) as exc:
         log.error("SMTP server unavailable for results emails: %s", type(exc).__name__)
         failed = len(contacts) - sent
-    db.add(
-        AuditEvent(
-            actor_id=None,
-            action="notify.results_published",
-            target_type="consultation",
-            target_id=consultation_id,
-            detail={"sent": sent, "failed": failed},
-        )
-    )
+    audit.record(db, None, "notify.results_published", "consultation", consultation_id, sent=sent, failed=failed)
     db.commit()
     return SendReport(sent, failed)
 

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from engage.models import (
     Answer,
     AssignmentSource,
-    AuditEvent,
     Commitment,
     Consultation,
     JobStatus,
@@ -43,6 +42,7 @@ from engage.models import (
     ThemingJob,
     utcnow,
 )
+from engage.services import audit
 from engage.services import comments as comment_service
 from engage.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -290,8 +290,7 @@ def _record(
     target_id: int | None,
     **detail: Any,
 ) -> ThemeEdit:
-    event = AuditEvent(actor_id=actor_id, action=action, target_type="theme", target_id=target_id, detail=detail)
-    db.add(event)
+    event = audit.record(db, actor_id, action, "theme", target_id, **detail)
     db.flush()
     edit = ThemeEdit(
         question_id=question_id, actor_id=actor_id, audit_event_id=event.id, action=action, summary=summary, undo=undo
@@ -358,14 +357,15 @@ def undo_last(db: Session, actor_id: int, question_id: int, edit_id: int | None 
     for theme_id, by, at in snap["signoffs"]:
         db.add(ThemeSignoff(theme_id=theme_id, signed_off_by_id=by, signed_off_at=dt.datetime.fromisoformat(at)))
     edit.undone_at = utcnow()
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="theme.edit_undone",
-            target_type="theme_edit",
-            target_id=edit.id,
-            detail={"undid": edit.action, "summary": edit.summary, "audit_event_id": edit.audit_event_id},
-        )
+    audit.record(
+        db,
+        actor_id,
+        "theme.edit_undone",
+        "theme_edit",
+        edit.id,
+        undid=edit.action,
+        summary=edit.summary,
+        audit_event_id=edit.audit_event_id,
     )
     db.commit()
     return edit
@@ -733,14 +733,14 @@ def sign_off(db: Session, actor_id: int, theme_id: int, signed: bool = True) -> 
         db.delete(current)
     else:
         return
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="theme.signed_off" if signed else "theme.sign_off_withdrawn",
-            target_type="theme",
-            target_id=theme.id,
-            detail={"before": {"signed_off": not signed}, "after": {"signed_off": signed}},
-        )
+    audit.record(
+        db,
+        actor_id,
+        "theme.signed_off" if signed else "theme.sign_off_withdrawn",
+        "theme",
+        theme.id,
+        before={"signed_off": not signed},
+        after={"signed_off": signed},
     )
     db.commit()
 
@@ -753,15 +753,7 @@ def add_note(db: Session, actor_id: int, theme_id: int, body: str) -> ThemeNote:
     note = ThemeNote(theme_id=theme.id, author_id=actor_id, body=body[:4000])
     db.add(note)
     db.flush()
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="theme.note_added",
-            target_type="theme",
-            target_id=theme.id,
-            detail={"note_id": note.id},
-        )
-    )
+    audit.record(db, actor_id, "theme.note_added", "theme", theme.id, note_id=note.id)
     db.commit()
     return note
 
@@ -790,14 +782,15 @@ def propose(
     )
     db.add(proposal)
     db.flush()
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="theme.change_proposed",
-            target_type="theme_proposal",
-            target_id=proposal.id,
-            detail={"kind": kind, "theme_ids": ids, "after": {"name": proposal.new_name}},
-        )
+    audit.record(
+        db,
+        actor_id,
+        "theme.change_proposed",
+        "theme_proposal",
+        proposal.id,
+        kind=kind,
+        theme_ids=ids,
+        after={"name": proposal.new_name},
     )
     db.commit()
     return proposal
@@ -812,14 +805,14 @@ def decide(db: Session, actor_id: int, proposal_id: int, accept: bool) -> ThemeP
     proposal.status = ProposalStatus.ACCEPTED if accept else ProposalStatus.REJECTED
     proposal.decided_by_id = actor_id
     proposal.decided_at = utcnow()
-    db.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action="theme.proposal_accepted" if accept else "theme.proposal_rejected",
-            target_type="theme_proposal",
-            target_id=proposal.id,
-            detail={"before": {"status": "open"}, "after": {"status": proposal.status.value}},
-        )
+    audit.record(
+        db,
+        actor_id,
+        "theme.proposal_accepted" if accept else "theme.proposal_rejected",
+        "theme_proposal",
+        proposal.id,
+        before={"status": "open"},
+        after={"status": proposal.status.value},
     )
     db.flush()
     if accept:
