@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engage.models import (
@@ -209,13 +209,19 @@ def theme_consultation(
     texts = [r.text for r in rows]
     analyses = analyse(nlp, texts, young_person=[r.audience.value == "young_person" for r in rows]) if texts else []
     with sessions() as db:
-        for r, a in zip(rows, analyses, strict=True):
-            answer = db.get(Answer, r.id)
-            assert answer is not None
-            answer.redacted = a.redacted
-            answer.redactions = [[x.start, x.end, x.label] for x in a.redactions]
-            answer.stance = a.stance
-            answer.flags = [{"kind": f.kind, "reason": f.reason} for f in a.flags]
+        # One bulk UPDATE by primary key, not a SELECT per answer.
+        results = [
+            {
+                "id": r.id,
+                "redacted": a.redacted,
+                "redactions": [[x.start, x.end, x.label] for x in a.redactions],
+                "stance": a.stance,
+                "flags": [{"kind": f.kind, "reason": f.reason} for f in a.flags],
+            }
+            for r, a in zip(rows, analyses, strict=True)
+        ]
+        if results:
+            db.execute(update(Answer), results)
         db.commit()
 
     by_question: dict[int, list[int]] = defaultdict(list)
