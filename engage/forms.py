@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from wtforms import (
     BooleanField,
@@ -20,7 +22,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from engage.i18n import lazy_gettext as _l
 from engage.labels import AGREEMENT_SCALE, AUDIENCE, KIND
-from engage.models import Audience, Question, QuestionKind
+from engage.models import Audience, QuestionKind
+from engage.services.consultations import QuestionSpec
 
 MAX_ANSWER_CHARS = 10_000
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
@@ -119,8 +122,32 @@ def answer_field_name(question_id: int) -> str:
     return f"q{question_id}"
 
 
-def response_form_class(questions: list[Question], audiences: list[str]) -> type[Form]:
-    """A form class for one consultation's questions, built when the form is shown."""
+class _QuestionLike(Protocol):
+    """A question (models.Question, or services.consultations.QuestionSpec)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> QuestionKind: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def hint(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def options(self) -> Sequence[str]: ...
+
+
+@functools.lru_cache(maxsize=256)
+def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str, ...]) -> type[Form]:
+    """:func:`response_form_class` for hashable question specs (services.consultations.QuestionSpec),
+    built once per version of a consultation's questions: labels are lazy, translated when shown."""
+    return response_form_class(questions, audiences)
+
+
+def response_form_class(questions: Sequence[_QuestionLike], audiences: Sequence[str]) -> type[Form]:
+    """A form class for one consultation's questions."""
 
     attrs: dict[str, Any] = {
         "audience": RadioField(

@@ -26,9 +26,14 @@ _current: contextvars.ContextVar[NullTranslations] = contextvars.ContextVar("eng
 
 
 def available(locale_dir: Path | None = None) -> list[str]:
-    base = locale_dir or LOCALE_DIR
+    return list(_available(locale_dir or LOCALE_DIR))
+
+
+@functools.lru_cache(maxsize=8)
+def _available(base: Path) -> tuple[str, ...]:
+    # The catalogues are compiled at install time; every request asks, so look once.
     found = {p.parent.parent.name for p in base.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
-    return sorted(found | {DEFAULT})
+    return tuple(sorted(found | {DEFAULT}))
 
 
 @functools.lru_cache(maxsize=32)

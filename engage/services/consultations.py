@@ -72,6 +72,57 @@ def get_public(db: Session, slug: str) -> Consultation:
     return consultation
 
 
+@dataclass(frozen=True)
+class QuestionSpec:
+    id: int
+    kind: QuestionKind
+    text: str
+    hint: str
+    options: tuple[str, ...]
+    required: bool
+
+
+@dataclass(frozen=True)
+class ResponseFormSpec:
+    """What the response journey needs of a consultation, as plain (hashable) values.
+
+    Read with one Core query, without building ORM objects: the response form is the busiest
+    page, and its final POST the busiest write (bench/submissions.py). Hashable, so the WTForms
+    class built from it can be cached (engage.forms.response_form_for).
+    """
+
+    id: int
+    slug: str
+    title: str
+    status: Status
+    kind: ConsultationKind
+    young_people: bool
+    audiences: tuple[str, ...]
+    questions: tuple[QuestionSpec, ...]
+
+
+def response_form_spec(db: Session, slug: str) -> ResponseFormSpec:
+    """The public consultation ``slug`` (as :func:`get_public` finds it) for the response form."""
+    c, q = Consultation.__table__.c, Question.__table__.c
+    # On the session's connection: a Core statement needs none of the ORM's execution machinery.
+    rows = db.connection().execute(
+        select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences)
+        .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
+        .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
+        .where(c.slug == slug, c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
+        .order_by(q.position, q.id)
+    ).all()
+    if not rows:
+        raise NotFound(slug)
+    first = rows[0]
+    questions = tuple(
+        QuestionSpec(r[7], r[8], r[9], r[10] or "", tuple(r[11] or ()), bool(r[12])) for r in rows if r[7] is not None
+    )
+    return ResponseFormSpec(
+        first[0], first[1], first[2], first[3], first[4], bool(first[5]), tuple(first[6] or ()), questions
+    )
+
+
 def get(db: Session, consultation_id: int) -> Consultation:
     consultation = db.scalars(
         select(Consultation).where(Consultation.id == consultation_id).options(selectinload(Consultation.questions))

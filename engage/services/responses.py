@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from engage.models import Answer, Audience, Channel, Consultation, EqualityAnswers, QuestionKind, Response, Status
+from engage.models import (
+    Answer,
+    Audience,
+    Channel,
+    Consultation,
+    EqualityAnswers,
+    QuestionKind,
+    Response,
+    Status,
+)
+from engage.services.consultations import ResponseFormSpec
 from engage.services.errors import Conflict
+
+_CONSULTATIONS = cast(Table, Consultation.__table__)
+_RESPONSES = cast(Table, Response.__table__)
+_ANSWERS = cast(Table, Answer.__table__)
+_EQUALITY = cast(Table, EqualityAnswers.__table__)
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U) so references read out clearly.
 _ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -34,7 +49,7 @@ class Receipt:
 
 def submit(
     db: Session,
-    consultation: Consultation,
+    consultation: Consultation | ResponseFormSpec,
     *,
     audience: Audience,
     answers: dict[int, Any],
@@ -49,36 +64,57 @@ def submit(
     the response the first one stored instead of creating another. An age band asked before
     the questions (consultations for young people) is stored apart, with the equality answers.
     """
-    if idempotency_key:
-        existing = db.scalar(select(Response.reference).where(Response.idempotency_key == idempotency_key))
-        if existing:
-            return Receipt(existing, created=False)
-    if consultation.status != Status.OPEN and channel == Channel.ONLINE:
+    # One round trip for both checks. The status is read in this (write) transaction: the
+    # consultation may have been read in an earlier one, and no response may slip in after it closed.
+    by_key = (
+        select(_RESPONSES.c.reference).where(_RESPONSES.c.idempotency_key == idempotency_key).scalar_subquery()
+        if idempotency_key
+        else null()
+    )
+    row = (
+        db.connection()
+        .execute(select(by_key, _CONSULTATIONS.c.status).where(_CONSULTATIONS.c.id == consultation.id))
+        .first()
+    )
+    if row is None:
+        raise Conflict("This consultation no longer exists")
+    if row[0]:
+        return Receipt(row[0], created=False)
+    if channel == Channel.ONLINE and row[1] != Status.OPEN:
         raise Conflict("This consultation is not open for responses")
     kinds = {q.id: q.kind for q in consultation.questions}
+    answer_rows: list[dict[str, Any]] = []
+    for question_id, value in answers.items():
+        if value in (None, "", []):
+            continue
+        if kinds[question_id] == QuestionKind.MULTIPLE_CHOICE:
+            answer_rows.append({"question_id": question_id, "text": None, "choices": list(value)})
+        else:
+            answer_rows.append({"question_id": question_id, "text": str(value), "choices": None})
+    # Core inserts, not the ORM's unit of work: this is the hottest write in the app (see
+    # bench/submissions.py), and nothing here needs the objects back.
     for _attempt in range(5):
-        response = Response(
-            consultation_id=consultation.id,
-            reference=new_reference(),
-            channel=channel,
-            audience=audience,
-            idempotency_key=idempotency_key,
-            session_id=session_id,
-        )
-        for question_id, value in answers.items():
-            if value in (None, "", []):
-                continue
-            if kinds[question_id] == QuestionKind.MULTIPLE_CHOICE:
-                response.answers.append(Answer(question_id=question_id, choices=list(value)))
-            else:
-                response.answers.append(Answer(question_id=question_id, text=str(value)))
-        db.add(response)
+        reference = new_reference()
+        conn = db.connection()
         try:
+            response_id = conn.execute(
+                insert(_RESPONSES)
+                .values(
+                    consultation_id=consultation.id,
+                    reference=reference,
+                    channel=channel,
+                    audience=audience,
+                    idempotency_key=idempotency_key,
+                    session_id=session_id,
+                )
+                .returning(_RESPONSES.c.id)
+            ).scalar_one()
+            if answer_rows:
+                conn.execute(insert(_ANSWERS), [{**row, "response_id": response_id} for row in answer_rows])
             if age_band:
-                db.flush()
-                db.add(EqualityAnswers(response_id=response.id, age_band=age_band))
+                conn.execute(insert(_EQUALITY).values(response_id=response_id, age_band=age_band))
             db.commit()
-            return Receipt(response.reference, created=True)
+            return Receipt(reference, created=True)
         except IntegrityError:
             db.rollback()
             if idempotency_key:

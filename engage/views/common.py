@@ -24,14 +24,16 @@ MAX_FORM_FIELDS = 500
 _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 
-async def call(request: Request, fn: Callable[..., T], *args: Any, writes: bool = False, **kwargs: Any) -> T:
+async def call(request: Request, fn: Callable[..., T], *args: Any, writes: bool | None = None, **kwargs: Any) -> T:
     """Run a (synchronous) service function in its own session, off the event loop.
 
     GET requests never change anything, so they read without taking SQLite's write lock; a GET
-    that must write (an audited download) says so with writes=True.
+    that must write (an audited download) says so with writes=True. A POST's reads before its
+    write (the consultation a response is for) say writes=False, so that they do not queue for
+    the write lock too.
     """
     state = request.app.state
-    reading = request.method in ("GET", "HEAD") and not writes
+    reading = not writes if writes is not None else request.method in ("GET", "HEAD")
     factory = getattr(state, "read_sessions", state.sessions) if reading else state.sessions
 
     def work() -> T:

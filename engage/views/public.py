@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from engage.forms import answer_field_name, response_form_class
-from engage.models import Audience, Consultation, ConsultationKind, QuestionKind, Status
+from engage.forms import answer_field_name, response_form_for
+from engage.models import Audience, ConsultationKind, QuestionKind, Status
 from engage.services import about_you, comments, commitments, consultations, responses, theming
+from engage.services.consultations import ResponseFormSpec
 from engage.services.errors import Conflict
 from engage.templating import render
 from engage.views import guard, nominations
@@ -34,15 +35,15 @@ async def consultation(request: Request) -> Response:
     return render(request, "public/consultation.html", {"c": c})
 
 
-def _form_for(c: Consultation, formdata=None):  # type: ignore[no-untyped-def]
-    return response_form_class(list(c.questions), c.audiences)(formdata)
+def _form_for(c: ResponseFormSpec, formdata=None):  # type: ignore[no-untyped-def]
+    return response_form_for(c.questions, c.audiences)(formdata)
 
 
-def _answers(c: Consultation, form) -> dict[int, object]:  # type: ignore[no-untyped-def]
+def _answers(c: ResponseFormSpec, form) -> dict[int, object]:  # type: ignore[no-untyped-def]
     return {q.id: form[answer_field_name(q.id)].data for q in c.questions}
 
 
-def _summary(c: Consultation, form) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _summary(c: ResponseFormSpec, form) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     """The rows of "Check your answers"."""
     rows = []
     for q in c.questions:
@@ -69,7 +70,7 @@ async def respond(request: Request) -> Response:
     Nothing is stored until the resident submits from "Check your answers"; the answers
     travel in the form itself, so the journey works without JavaScript or server state.
     """
-    c = await call(request, consultations.get_public, request.path_params["slug"])
+    c = await call(request, consultations.response_form_spec, request.path_params["slug"], writes=False)
     if c.kind == ConsultationKind.PROPOSALS:
         return see_other(request.url_for("propose", slug=c.slug))
     if c.status != Status.OPEN:

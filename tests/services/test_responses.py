@@ -56,3 +56,64 @@ def test_closed_consultation_refuses_online_responses(sessions, db):
 
         with pytest.raises(Conflict):
             responses.submit(s, get(s, c.id), audience=Audience.RESIDENT, answers={}, idempotency_key=None)
+
+
+def test_a_consultation_closed_after_the_form_was_read_refuses_the_response(sessions, db):
+    from engage.models import Status
+    from engage.services.consultations import response_form_spec
+
+    c = make_consultation(db, status="open")
+    with sessions() as s:
+        spec = response_form_spec(s, c.slug)  # read in one transaction...
+    c.status = Status.CLOSED
+    db.commit()
+    with sessions() as s, pytest.raises(Conflict):  # ...submitted in another
+        responses.submit(s, spec, audience=Audience.RESIDENT, answers={}, idempotency_key="c" * 32)
+    assert db.scalar(select(func.count(Response.id))) == 0
+
+
+def test_submit_stores_answers_and_age_band_from_a_form_spec(sessions, db):
+    from engage.models import Answer, EqualityAnswers
+    from engage.services.consultations import response_form_spec
+
+    c = make_consultation(db, status="open", young_people=True)
+    with sessions() as s:
+        spec = response_form_spec(s, c.slug)
+    assert [q.text for q in spec.questions] == [q.text for q in c.questions]  # in the form's order
+    agree, why, how = (q.id for q in spec.questions)
+    with sessions() as s:
+        receipt = responses.submit(
+            s,
+            spec,
+            audience=Audience.YOUNG_PERSON,
+            answers={agree: "Agree", why: "Names matter", how: ["Schools", "Workshops"]},
+            idempotency_key=None,  # transcribed responses have none: never treated as a repeat
+            age_band="13-15",
+        )
+        again = responses.submit(
+            s, spec, audience=Audience.PARENT, answers={agree: "Disagree", why: "", how: []}, idempotency_key=None
+        )
+    assert receipt.created and again.created and receipt.reference != again.reference
+    stored = db.scalars(select(Answer).order_by(Answer.id)).all()
+    assert [(a.question_id, a.text, a.choices) for a in stored] == [
+        (agree, "Agree", None),
+        (why, "Names matter", None),
+        (how, None, ["Schools", "Workshops"]),
+        (agree, "Disagree", None),
+    ]
+    assert db.scalars(select(EqualityAnswers.age_band)).all() == ["13-15"]
+
+
+def test_form_spec_hides_drafts_and_the_form_class_is_built_once(sessions, db):
+    from engage.forms import response_form_for
+    from engage.services.consultations import response_form_spec
+    from engage.services.errors import NotFound
+
+    draft = make_consultation(db, status="draft")
+    c = make_consultation(db, status="open")
+    with sessions() as s:
+        with pytest.raises(NotFound):
+            response_form_spec(s, draft.slug)
+        first, second = response_form_spec(s, c.slug), response_form_spec(s, c.slug)
+    assert first == second and hash(first) == hash(second)
+    assert response_form_for(first.questions, first.audiences) is response_form_for(second.questions, second.audiences)
