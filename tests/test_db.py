@@ -69,7 +69,7 @@ def test_concurrent_writers_all_commit(sqlite_engine) -> None:  # type: ignore[n
                 with sessions() as db:
                     db.execute(text("INSERT INTO t VALUES (:n)"), {"n": i * 100 + j})
                     db.commit()
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(20)]

@@ -105,13 +105,17 @@ def response_form_spec(db: Session, slug: str) -> ResponseFormSpec:
     """The public consultation ``slug`` (as :func:`get_public` finds it) for the response form."""
     c, q = Consultation.__table__.c, Question.__table__.c
     # On the session's connection: a Core statement needs none of the ORM's execution machinery.
-    rows = db.connection().execute(
-        select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences)
-        .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
-        .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
-        .where(c.slug == slug, c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
-        .order_by(q.position, q.id)
-    ).all()
+    rows = (
+        db.connection()
+        .execute(
+            select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences)
+            .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
+            .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
+            .where(c.slug == slug, c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
+            .order_by(q.position, q.id)
+        )
+        .all()
+    )
     if not rows:
         raise NotFound(slug)
     first = rows[0]
