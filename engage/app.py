@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 
 from asgi_csrf import asgi_csrf
+from cachetools import TTLCache
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -68,6 +69,10 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         app.state.nlp = functools.partial(nlp_runtime.load, settings.spacy_model)
         app.state.worker = Worker(app.state.sessions, app.state.nlp)
         app.state.throttle = Throttle(settings.rate_limit_storage)
+        # Consultations' response-form specs, reused by submissions for a few seconds (ADR 0008);
+        # touched only on the event loop's thread.
+        ttl = settings.form_cache_seconds
+        app.state.form_specs = TTLCache(maxsize=256, ttl=ttl) if ttl > 0 else None
         thread = stop = None
         if settings.run_worker:
             thread, stop = start_in_thread(app.state.worker)

@@ -31,6 +31,9 @@ class Settings:
     # Per address, for every public form that stores something. Generous: a library or a school
     # shares one address between many residents.
     public_rate_limit: str = "60/10 minutes"
+    # How long a web process reuses a consultation's questions when checking a submitted response
+    # (0: read them every time). See ADR 0008: questions cannot change once a consultation is public.
+    form_cache_seconds: float = 5.0
     # "Results are published" emails to respondents who asked for them; no host means no email.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -63,6 +66,7 @@ class Settings:
             rate_limit_storage=config("ENGAGE_RATE_LIMIT_STORAGE", default="memory://"),
             min_fill_seconds=config("ENGAGE_MIN_FILL_SECONDS", cast=float, default=3.0),
             public_rate_limit=config("ENGAGE_PUBLIC_RATE_LIMIT", default="60/10 minutes"),
+            form_cache_seconds=config("ENGAGE_FORM_CACHE_SECONDS", cast=float, default=5.0),
             retention_days=config("ENGAGE_RETENTION_DAYS", cast=int, default=365),
         )
 

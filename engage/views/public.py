@@ -35,6 +35,23 @@ async def consultation(request: Request) -> Response:
     return render(request, "public/consultation.html", {"c": c})
 
 
+async def _response_form(request: Request) -> ResponseFormSpec:
+    """The consultation as the response form needs it.
+
+    A POST may reuse one read in the last few seconds (ENGAGE_FORM_CACHE_SECONDS, ADR 0008): a
+    consultation's questions cannot change once it is public, and responses.submit checks in its
+    own transaction that the consultation is still open. A GET always reads afresh.
+    """
+    slug = request.path_params["slug"]
+    cache = getattr(request.app.state, "form_specs", None)
+    if cache is not None and request.method == "POST" and (spec := cache.get(slug)) is not None:
+        return spec  # type: ignore[no-any-return]
+    spec = await call(request, consultations.response_form_spec, slug, writes=False)
+    if cache is not None:
+        cache[slug] = spec
+    return spec
+
+
 def _form_for(c: ResponseFormSpec, formdata=None):  # type: ignore[no-untyped-def]
     return response_form_for(c.questions, c.audiences)(formdata)
 
@@ -70,7 +87,7 @@ async def respond(request: Request) -> Response:
     Nothing is stored until the resident submits from "Check your answers"; the answers
     travel in the form itself, so the journey works without JavaScript or server state.
     """
-    c = await call(request, consultations.response_form_spec, request.path_params["slug"], writes=False)
+    c = await _response_form(request)
     if c.kind == ConsultationKind.PROPOSALS:
         return see_other(request.url_for("propose", slug=c.slug))
     if c.status != Status.OPEN:

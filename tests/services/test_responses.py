@@ -117,3 +117,22 @@ def test_form_spec_hides_drafts_and_the_form_class_is_built_once(sessions, db):
         first, second = response_form_spec(s, c.slug), response_form_spec(s, c.slug)
     assert first == second and hash(first) == hash(second)
     assert response_form_for(first.questions, first.audiences) is response_form_for(second.questions, second.audiences)
+
+
+@pytest.mark.parametrize("status", ["open", "closed", "published"])
+def test_questions_cannot_change_once_a_consultation_is_public(db, status):
+    # The response form's cache (ADR 0008) relies on this.
+    from engage.models import QuestionKind
+    from engage.services import consultations
+    from tests.factories import make_staff
+
+    officer = make_staff(db, role="officer")
+    c = make_consultation(db, status=status)
+    with pytest.raises(Conflict):
+        consultations.add_question(
+            db, officer.id, c.id, text="New?", hint="", kind=QuestionKind.FREE_TEXT, options=[], required=False
+        )
+    with pytest.raises(Conflict):
+        consultations.remove_question(db, officer.id, c.id, c.questions[0].id)
+    with pytest.raises(Conflict):
+        consultations.move_question(db, officer.id, c.id, c.questions[0].id, "down")

@@ -193,3 +193,17 @@ def test_security_headers(client):
 
 def test_accessibility_statement(client):
     assert "Accessibility statement" in client.get("/accessibility").text
+
+
+def test_closing_is_seen_by_a_submission_even_when_the_form_was_read_moments_before(client, db):
+    from engage.models import Status
+
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    check = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="check"))
+    assert check.status_code == 200  # this POST leaves the consultation's form in the app's cache
+    c.status = Status.CLOSED
+    db.commit()
+    r = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="submit"))
+    assert r.status_code == 409 and "This consultation is not open" in r.text
+    assert db.scalar(select(func.count(Response.id))) == 0
