@@ -2,7 +2,10 @@
 each as a ratio of a bare Starlette app (one POST route that parses a form) measured in the same run
 with the same client. Prints figures; asserts nothing; not part of the test suite.
 
-    .venv/bin/python bench/submissions.py [--postgres postgresql+psycopg://...] [--seconds 10]
+    .venv/bin/python bench/submissions.py [--postgres postgresql+psycopg://...] [--seconds 10] [--repeat N]
+
+Each line also gives the server process's CPU time per request (from /proc), which other load on
+the machine does not change, and the bare/Engage ratio of it.
 
 Each request is the last step of the response journey ("Accept and send"): a new idempotency key,
 the CSRF token, all three answers. The app's throttles are opened (ENGAGE_MIN_FILL_SECONDS=0,
@@ -121,6 +124,20 @@ async def load(url: str, make_data, clients: int, seconds: float) -> tuple[float
     return len(latencies) / elapsed, latencies, errors
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): the server's own cost, which other
+    load on the machine (the client included) does not change."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, make_data, clients: int, seconds: float, pid: int) -> tuple[float, list[float], int, float]:  # type: ignore[no-untyped-def]
+    """load() plus the server's CPU milliseconds per request."""
+    before = cpu_seconds(pid)
+    rate, latencies, errors = asyncio.run(load(url, make_data, clients, seconds))
+    return rate, latencies, errors, 1000 * (cpu_seconds(pid) - before) / max(1, len(latencies))
+
+
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] * 1000 if len(values) > 1 else float("nan")
 
@@ -136,6 +153,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="also measure on this PostgreSQL URL (its data is replaced)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", default="20,100")
+    parser.add_argument("--repeat", type=int, default=1, help="measure each pair this many times (noisy machines)")
     args = parser.parse_args()
     client_counts = [int(n) for n in args.clients.split(",")]
 
@@ -181,16 +199,17 @@ def main() -> None:
                 async def engage_data(client, base=base, slug=slug):  # type: ignore[no-untyped-def]
                     return await form_fields(client, base, slug)
 
-                for n in client_counts:
-                    b_rate, b_lat, b_err = asyncio.run(load(bare_url, bare_data, n, args.seconds))
-                    e_rate, e_lat, e_err = asyncio.run(
-                        load(f"{base}/consultations/{slug}/respond", engage_data, n, args.seconds)
+                for n in [n for _ in range(args.repeat) for n in client_counts]:
+                    b_rate, b_lat, b_err, b_cpu = measure(bare_url, bare_data, n, args.seconds, bare.pid)
+                    e_rate, e_lat, e_err, e_cpu = measure(
+                        f"{base}/consultations/{slug}/respond", engage_data, n, args.seconds, app.pid
                     )
                     print(
                         f"{label:10} {n:3} clients: engage {e_rate:7.1f}/s p95 {pct(e_lat, 95):6.1f} ms "
-                        f"p99 {pct(e_lat, 99):6.1f} ms (errors {e_err}) | bare Starlette {b_rate:7.1f}/s "
-                        f"p95 {pct(b_lat, 95):6.1f} ms p99 {pct(b_lat, 99):6.1f} ms (errors {b_err}) | "
-                        f"ratio {e_rate / b_rate:.2f}",
+                        f"p99 {pct(e_lat, 99):6.1f} ms cpu {e_cpu:.2f} ms/req (errors {e_err}) | "
+                        f"bare Starlette {b_rate:7.1f}/s p95 {pct(b_lat, 95):6.1f} ms p99 {pct(b_lat, 99):6.1f} ms "
+                        f"cpu {b_cpu:.2f} ms/req (errors {b_err}) | ratio {e_rate / b_rate:.2f} "
+                        f"(server CPU per request: {b_cpu / e_cpu:.2f})",
                         flush=True,
                     )
             finally:
