@@ -333,7 +333,11 @@ def undo_last(db: Session, actor_id: int, question_id: int, edit_id: int | None 
         for f in _THEME_FIELDS[1:]:
             setattr(theme, f, ThemeOrigin(row[f]) if f == "origin" else row[f])
     db.flush()
+    # A comment erased since the edit (a resident's erasure request) stays erased.
+    alive = set(db.scalars(select(Answer.id).where(Answer.question_id == question_id)))
     for theme_id, answer_id, confidence, source, officer_id in snap["assignments"]:
+        if answer_id not in alive:
+            continue
         db.add(
             ThemeAssignment(
                 theme_id=theme_id,
@@ -344,6 +348,8 @@ def undo_last(db: Session, actor_id: int, question_id: int, edit_id: int | None 
             )
         )
     for theme_id, answer_id, officer_id in snap["rejections"]:
+        if answer_id not in alive:
+            continue
         db.add(ThemeRejection(theme_id=theme_id, answer_id=answer_id, officer_id=officer_id))
     for theme_id, author_id, body, at in snap.get("notes", []):
         if theme_id in recreated:  # a deleted theme's notes come back with it

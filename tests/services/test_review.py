@@ -236,3 +236,19 @@ def test_board_edits_survive_a_rerun(sessions, db, nlp):
         assert model_rows
         with pytest.raises(Conflict):
             review.undo_last(s, officer.id, qid)  # theming ran since the last edit
+
+
+def test_undo_after_a_response_was_erased_leaves_the_erased_comment_out(sessions, board):
+    from engage.models import Answer, Response
+
+    with sessions() as s:
+        review.remove(s, board["officer"].id, board["t"][0].id)  # the snapshot holds a[0] and a[1]
+    with sessions() as s:  # then a resident's erasure request removes a[0]'s response
+        response_id = s.get(Answer, board["a"][0].id).response_id
+        s.delete(s.get(Response, response_id))
+        s.commit()
+    with sessions() as s:
+        review.undo_last(s, board["officer"].id, board["q"].id)
+    with sessions() as s:
+        rows = s.scalars(select(ThemeAssignment.answer_id).where(ThemeAssignment.theme_id == board["t"][0].id)).all()
+        assert rows == [board["a"][1].id]
