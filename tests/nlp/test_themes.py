@@ -2,12 +2,22 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 from spacy.language import Language
 
 from nlp.analysis import analyse
-from nlp.themes import Assignment, CodebookTheme, discover, map_to_codebook
+from nlp.themes import (
+    Assignment,
+    CodebookTheme,
+    _choose_thresholds,
+    _fit_thresholds,
+    _folds,
+    _theme_weights,
+    discover,
+    map_to_codebook,
+)
 
 TOPICS = {
     "parking": [
@@ -166,3 +176,110 @@ def test_discover_blank_and_identical_texts() -> None:
     assert len(themes) == 1 and all(row for row in assignments)
     themes, assignments = discover(["same text"] * 50)
     assert len(themes) == 1 and themes[0].count == 50
+
+
+# --- mapping with enough examples: k-fold thresholds and theme weights ------------------------
+
+_PLACES = ["on our road", "near the school", "in the town centre", "by the station", "on the estate", "at the shops"]
+_WHEN = ["every week", "at weekends", "in the evenings", "most mornings", "since last year", "all the time"]
+
+
+def _examples(subjects: list[str], n: int) -> list[str]:
+    """n distinct example comments built from a theme's subjects (deterministic)."""
+    out = []
+    for i in range(n):
+        subject = subjects[i % len(subjects)]
+        out.append(f"{subject} {_PLACES[(i // len(subjects)) % len(_PLACES)]} {_WHEN[i % len(_WHEN)]}")
+    return out
+
+
+def _big_codebook() -> list[CodebookTheme]:
+    parking = ["there is nowhere to park", "parking spaces are always full", "the car park costs too much"]
+    bins = ["the bins are not collected", "recycling is left on the pavement", "rubbish bags are ripped open"]
+    trees = ["the old oak tree needs pruning", "overhanging branches block the path"]
+    return [
+        CodebookTheme("parking", "Parking", "", _examples(parking, 40)),
+        CodebookTheme("bins", "Bins", "", _examples(bins, 40)),
+        # a rare theme: 8 examples next to 40, but with its own vocabulary
+        CodebookTheme("trees", "Trees", "", _examples(trees, 8)),
+    ]
+
+
+def test_map_finds_rare_theme_with_distinct_vocabulary() -> None:
+    texts = [
+        "the oak tree outside my house needs pruning badly",
+        "branches overhanging the path by the school",
+        "no parking spaces near the station",
+        "bins not collected again",
+    ]
+    out = map_to_codebook(texts, _big_codebook())
+    assert [row[0].theme_id for row in out] == ["trees", "trees", "parking", "bins"]
+    assert all(1 <= len(row) <= 3 for row in out)
+    assert all(0.0 <= a.score <= 1.0 for row in out for a in row)
+
+
+def test_map_with_cross_validation_is_order_independent() -> None:
+    book = _big_codebook()
+    texts = [
+        "the oak tree needs pruning",
+        "nowhere to park at the shops",
+        "recycling left on the pavement every week",
+        "branches and bins everywhere",
+        "",
+    ]
+    a = map_to_codebook(texts, book)
+    rng = random.Random(3)
+    shuffled_book = []
+    for t in reversed(book):
+        ex = list(t.examples)
+        rng.shuffle(ex)
+        shuffled_book.append(CodebookTheme(t.id, t.name, t.description, ex))
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    b = map_to_codebook([texts[i] for i in order], shuffled_book)
+    assert [b[order.index(i)] for i in range(len(texts))] == a
+
+
+def test_folds_are_stratified_and_order_independent() -> None:
+    docs = [f"doc {i}" for i in range(30)]
+    y = np.array([i % 3 for i in range(30)])
+    fixed = np.zeros(30, dtype=bool)
+    fixed[0] = True  # theme 0 has a name row; themes 1 and 2 keep their first example instead
+    fold = _folds(docs, y, fixed, 4)
+    assert fold[0] == -1
+    for c in range(3):
+        held = fold[(y == c) & (fold >= 0)]
+        assert len(held) == 9
+        assert np.bincount(held, minlength=4).max() - np.bincount(held, minlength=4).min() <= 1
+    perm = np.random.default_rng(0).permutation(30)
+    fold2 = _folds([docs[i] for i in perm], y[perm], fixed[perm], 4)
+    assert {docs[i]: int(f) for i, f in zip(perm, fold2, strict=True)} == {
+        d: int(f) for d, f in zip(docs, fold, strict=True)
+    }
+
+
+def test_fit_thresholds_lowers_the_bar_for_an_under_predicted_theme() -> None:
+    # theme 2 is never the most likely one but its true examples give it 0.3; others give it 0.05
+    rows, truth = [], []
+    for i in range(60):
+        c = i % 3
+        p = [0.6, 0.1, 0.3] if c == 2 else ([0.9, 0.05, 0.05] if c == 0 else [0.1, 0.85, 0.05])
+        rows.append(p)
+        truth.append(c)
+    proba, gold = np.array(rows), np.array(truth)
+    t = _fit_thresholds(proba, gold)
+    assert 0.05 < t[2] <= 0.3
+    assert _choose_thresholds(np.array([0.6, 0.1, 0.3]), t) == [0, 2]
+    assert _choose_thresholds(np.array([0.9, 0.05, 0.05]), t) == [0]
+    # the same held-out rows in another order give the same thresholds
+    perm = np.random.default_rng(1).permutation(60)
+    assert np.array_equal(_fit_thresholds(proba[perm], gold[perm]), t)
+    # too few held-out examples of a theme: it gets the shared threshold
+    few = _fit_thresholds(proba[:12], gold[:12])
+    assert len(set(few.tolist())) == 1
+
+
+def test_theme_weights_are_square_root_inverse_frequency() -> None:
+    y = np.array([0] * 90 + [1] * 10)
+    w = _theme_weights(y)
+    assert w[0] == pytest.approx((50 / 90) ** 0.5) and w[-1] == pytest.approx((50 / 10) ** 0.5)
