@@ -705,6 +705,9 @@ def map_to_codebook(
     ids = [t.id for t in codebook]
     if len(set(ids)) != len(ids):
         raise ValueError("codebook theme ids must be unique")
+    if not texts:  # nothing to map (the vectorisers cannot fit an empty batch's vocabulary alone)
+        _report(progress, 1.0)
+        return []
     if len(codebook) == 1:
         _report(progress, 1.0)
         return [[Assignment(ids[0], 1.0)] for _ in texts]

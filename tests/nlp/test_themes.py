@@ -283,3 +283,8 @@ def test_theme_weights_are_square_root_inverse_frequency() -> None:
     y = np.array([0] * 90 + [1] * 10)
     w = _theme_weights(y)
     assert w[0] == pytest.approx((50 / 90) ** 0.5) and w[-1] == pytest.approx((50 / 10) ** 0.5)
+
+
+def test_mapping_nothing_gives_nothing():
+    codebook = [CodebookTheme("a", "Parking", "", ["no spaces to park"]), CodebookTheme("b", "Trees", "", ["plant"])]
+    assert map_to_codebook([], codebook) == []
