@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slugify import slugify
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engage.models import Consultation, ConsultationKind, Question, QuestionKind, Response, Status
@@ -101,21 +101,25 @@ class ResponseFormSpec:
     questions: tuple[QuestionSpec, ...]
 
 
+def _response_form_query() -> Any:
+    c, q = Consultation.__table__.c, Question.__table__.c
+    return (
+        select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences)
+        .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
+        .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
+        .where(c.slug == bindparam("slug"), c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
+        .order_by(q.position, q.id)
+    )
+
+
+# Built once (the response form is the busiest page); run on the session's connection, since a
+# Core statement needs none of the ORM's execution machinery.
+_RESPONSE_FORM = _response_form_query()
+
+
 def response_form_spec(db: Session, slug: str) -> ResponseFormSpec:
     """The public consultation ``slug`` (as :func:`get_public` finds it) for the response form."""
-    c, q = Consultation.__table__.c, Question.__table__.c
-    # On the session's connection: a Core statement needs none of the ORM's execution machinery.
-    rows = (
-        db.connection()
-        .execute(
-            select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences)
-            .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
-            .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
-            .where(c.slug == slug, c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
-            .order_by(q.position, q.id)
-        )
-        .all()
-    )
+    rows = db.connection().execute(_RESPONSE_FORM, {"slug": slug}).all()
     if not rows:
         raise NotFound(slug)
     first = rows[0]

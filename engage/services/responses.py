@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, null, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,6 +27,17 @@ _CONSULTATIONS = cast(Table, Consultation.__table__)
 _RESPONSES = cast(Table, Response.__table__)
 _ANSWERS = cast(Table, Answer.__table__)
 _EQUALITY = cast(Table, EqualityAnswers.__table__)
+
+# Built once: the hottest write in the app (bench/submissions.py, ADR 0008) then spends nothing on
+# constructing statements or their cache keys. `idempotency_key = NULL` is never true, so a
+# submission without a key is never taken for a repeat.
+_CHECK = select(
+    select(_RESPONSES.c.reference).where(_RESPONSES.c.idempotency_key == bindparam("key")).scalar_subquery(),
+    _CONSULTATIONS.c.status,
+).where(_CONSULTATIONS.c.id == bindparam("consultation_id"))
+_INSERT_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
+_INSERT_ANSWERS = insert(_ANSWERS)
+_INSERT_AGE_BAND = insert(_EQUALITY)
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U) so references read out clearly.
 _ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -66,16 +77,7 @@ def submit(
     """
     # One round trip for both checks. The status is read in this (write) transaction: the
     # consultation may have been read in an earlier one, and no response may slip in after it closed.
-    by_key = (
-        select(_RESPONSES.c.reference).where(_RESPONSES.c.idempotency_key == idempotency_key).scalar_subquery()
-        if idempotency_key
-        else null()
-    )
-    row = (
-        db.connection()
-        .execute(select(by_key, _CONSULTATIONS.c.status).where(_CONSULTATIONS.c.id == consultation.id))
-        .first()
-    )
+    row = db.connection().execute(_CHECK, {"key": idempotency_key, "consultation_id": consultation.id}).first()
     if row is None:
         raise Conflict("This consultation no longer exists")
     if row[0]:
@@ -98,21 +100,20 @@ def submit(
         conn = db.connection()
         try:
             response_id = conn.execute(
-                insert(_RESPONSES)
-                .values(
-                    consultation_id=consultation.id,
-                    reference=reference,
-                    channel=channel,
-                    audience=audience,
-                    idempotency_key=idempotency_key,
-                    session_id=session_id,
-                )
-                .returning(_RESPONSES.c.id)
+                _INSERT_RESPONSE,
+                {
+                    "consultation_id": consultation.id,
+                    "reference": reference,
+                    "channel": channel,
+                    "audience": audience,
+                    "idempotency_key": idempotency_key,
+                    "session_id": session_id,
+                },
             ).scalar_one()
             if answer_rows:
-                conn.execute(insert(_ANSWERS), [{**row, "response_id": response_id} for row in answer_rows])
+                conn.execute(_INSERT_ANSWERS, [{**a, "response_id": response_id} for a in answer_rows])
             if age_band:
-                conn.execute(insert(_EQUALITY).values(response_id=response_id, age_band=age_band))
+                conn.execute(_INSERT_AGE_BAND, {"response_id": response_id, "age_band": age_band})
             db.commit()
             return Receipt(reference, created=True)
         except IntegrityError:
