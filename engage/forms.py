@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from wtforms import (
     BooleanField,
@@ -122,33 +121,13 @@ def answer_field_name(question_id: int) -> str:
     return f"q{question_id}"
 
 
-class _QuestionLike(Protocol):
-    """A question (models.Question, or services.consultations.QuestionSpec)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def kind(self) -> QuestionKind: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def hint(self) -> str: ...
-    @property
-    def required(self) -> bool: ...
-    @property
-    def options(self) -> Sequence[str]: ...
-
-
 @functools.lru_cache(maxsize=256)
 def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str, ...]) -> type[Form]:
-    """:func:`response_form_class` for hashable question specs (services.consultations.QuestionSpec),
-    built once per version of a consultation's questions: labels are lazy, translated when shown."""
-    return response_form_class(questions, audiences)
+    """A form class for one consultation's questions (services.consultations.QuestionSpec).
 
-
-def response_form_class(questions: Sequence[_QuestionLike], audiences: Sequence[str]) -> type[Form]:
-    """A form class for one consultation's questions."""
-
+    Built once per version of a consultation's questions and cached: the specs are hashable, and
+    labels are lazy, so they are translated when shown.
+    """
     attrs: dict[str, Any] = {
         "audience": RadioField(
             _l("Which of these best describes you?"),

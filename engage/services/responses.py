@@ -58,6 +58,12 @@ class Receipt:
     created: bool  # False when this was a repeat of a submission already stored
 
 
+def _check(db: Session, idempotency_key: str | None, consultation_id: int) -> Any:
+    """(reference stored under this idempotency key or None, the consultation's status), or None
+    when the consultation is gone."""
+    return db.connection().execute(_CHECK, {"key": idempotency_key, "consultation_id": consultation_id}).first()
+
+
 def submit(
     db: Session,
     consultation: Consultation | ResponseFormSpec,
@@ -77,7 +83,7 @@ def submit(
     """
     # One round trip for both checks. The status is read in this (write) transaction: the
     # consultation may have been read in an earlier one, and no response may slip in after it closed.
-    row = db.connection().execute(_CHECK, {"key": idempotency_key, "consultation_id": consultation.id}).first()
+    row = _check(db, idempotency_key, consultation.id)
     if row is None:
         raise Conflict("This consultation no longer exists")
     if row[0]:
@@ -119,9 +125,9 @@ def submit(
         except IntegrityError:
             db.rollback()
             if idempotency_key:
-                existing = db.scalar(select(Response.reference).where(Response.idempotency_key == idempotency_key))
-                if existing:  # a concurrent request with the same key won the race
-                    return Receipt(existing, created=False)
+                again = _check(db, idempotency_key, consultation.id)
+                if again is not None and again[0]:  # a concurrent request with the same key won the race
+                    return Receipt(again[0], created=False)
             # Otherwise the random reference collided: try another.
     raise RuntimeError("Could not allocate a unique reference number")
 
