@@ -8,18 +8,21 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-postgres lint install install-dev clean
 
-$(BIN)/python:
+# A new venv gets the pinned installer first (requirements-bootstrap.lock), whatever pip it shipped with.
+$(VENV)/.bootstrapped: requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-bootstrap.lock
+	touch $@
 
 # Everything comes from the hashed lock files, then the project itself without dependencies.
 # requirements-embeddings.lock (optional sentence embeddings) is installed --no-deps: see its header.
-$(VENV)/.installed-run: requirements.lock requirements-embeddings.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-run: requirements.lock requirements-embeddings.lock pyproject.toml $(VENV)/.bootstrapped
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-embeddings.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps .
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.lock requirements-embeddings.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: requirements-dev.lock requirements-embeddings.lock pyproject.toml $(VENV)/.bootstrapped
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-embeddings.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
