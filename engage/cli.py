@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,11 +22,59 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
+class SchemaNotReady(click.ClickException):
+    """The database is unreachable, was never migrated, or is behind this version of Engage."""
+
+
+def _redacted(url: str) -> str:
+    # A database URL may carry a password: never print it.
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a URL SQLAlchemy cannot parse is shown as the scheme alone
+        return url.split(":", 1)[0] + ":..."
+
+
+def check_schema(url: str) -> None:
+    """Fail with one clear line, naming the command to run, unless the schema is at Alembic's head."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import exc
+
+    from engage.db import make_engine
+
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)  # a check, not a migration: none of alembic's set-up lines
+    engine = make_engine(url)
+    try:
+        head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except exc.SQLAlchemyError as error:
+        reason = str(error.orig if isinstance(error, exc.DBAPIError) else error).strip().splitlines()[0]
+        raise SchemaNotReady(f"Cannot reach the database at {_redacted(url)}: {reason}") from None
+    finally:
+        alembic_log.setLevel(level)
+        engine.dispose()
+    if current is None:
+        raise SchemaNotReady(
+            f"The database at {_redacted(url)} has not been set up for Engage. Run `engage db upgrade` first."
+        )
+    if current != head:
+        raise SchemaNotReady(
+            f"The database at {_redacted(url)} is at schema revision {current}, but this version of Engage "
+            f"needs {head}. Run `engage db upgrade` first."
+        )
+
+
 @contextlib.contextmanager
 def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
     """A session factory for one command; its connections are closed when the command ends."""
     from engage.db import make_engine, make_sessionmaker
 
+    check_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         yield make_sessionmaker(engine)
@@ -33,10 +82,32 @@ def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
-@click.group()
+class OneLineErrors(click.Group):
+    """Usage and command errors as one line on standard error and a non-zero exit, never a traceback
+    or click's usage block: people run these commands from scripts and cron as well as by hand."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "engage"
+            click.echo(f"Error: {error.format_message()} (see `{command} --help`)", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=OneLineErrors)
 def main() -> None:
     """Engage: community engagement and consultation for councils."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic announces each of its plugins at INFO on import: noise in every command's output.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.command()
@@ -48,6 +119,7 @@ def serve(host: str, port: int) -> None:
 
     from engage.app import create_app
 
+    check_schema(_settings().database_url)
     # uvicorn's access log records client addresses; Engage logs requests itself, without them.
     uvicorn.run(create_app(_settings()), host=host, port=port, proxy_headers=True, access_log=False)
 
@@ -89,14 +161,16 @@ def downgrade(revision: str) -> None:
 @main.command()
 def demo() -> None:
     """Load the demo consultations, themed (safe to run again)."""
-    from engage.demo.loader import DEMO_LOGIN, load_demo
+    from engage.demo.loader import load_demo, staff_logins
 
     settings = _settings()
     with _database(settings) as sessions:
         summary = load_demo(sessions, settings.spacy_model)
     for line in summary:
         click.echo(line)
-    click.echo(f"Demo staff login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
+    click.echo("Demo staff accounts (sign in at /staff/login):")
+    for role, email, password in staff_logins():
+        click.echo(f"  {role:<18} {email:<36} {password}")
 
 
 @main.command("create-user")

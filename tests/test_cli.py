@@ -161,3 +161,69 @@ def test_retention_days_setting():
 
     assert Settings.from_env({"ENGAGE_SECRET_KEY": "x"}).retention_days == 365
     assert Settings.from_env({"ENGAGE_SECRET_KEY": "x", "ENGAGE_RETENTION_DAYS": "90"}).retention_days == 90
+
+
+# ---- Every command fails clearly ------------------------------------------------------------
+
+DATABASE_COMMANDS = [
+    ["list"],
+    ["demo"],
+    ["theme", "anything"],
+    ["export", "anything"],
+    ["retention", "--dry-run"],
+    ["reset-totp", "someone@example.org"],
+    ["create-user", "someone@example.org", "--role", "officer"],
+    ["serve"],
+    ["worker"],
+]
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=lambda c: c[0])
+def test_a_database_never_migrated_names_the_command_to_run(command, tmp_path, monkeypatch):
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", f"sqlite:///{tmp_path / 'never-migrated.db'}")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 32)
+    result = CliRunner().invoke(main, command, input="a long enough password\n")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines == [lines[0]] and "has not been set up" in lines[0] and "`engage db upgrade`" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_a_database_behind_this_version_says_so(tmp_path, monkeypatch):
+    from alembic import command as alembic
+
+    from engage.cli import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    alembic.upgrade(alembic_config(url), "0001")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 1
+    assert "is at schema revision 0001" in result.output and "`engage db upgrade`" in result.output
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(monkeypatch):
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage:s3cret@127.0.0.1:9/engage")
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot reach the database at postgresql+psycopg://engage:***@127.0.0.1:9")
+    assert "s3cret" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["no-such-command"],
+        ["list", "--bogus"],
+        ["theme"],
+        ["create-user", "a@b.org", "--role", "mayor"],
+        ["theme-file", "/no/such/file.csv", "--text-column", "x", "--out", "y.csv"],
+        ["export", "slug", "--format", "pdf"],
+        ["db", "upgrade", "one", "two"],
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "--help" in lines[0], result.output

@@ -1,11 +1,22 @@
-"""`engage demo`: two consultations modelled on London boroughs' anti-racism work, themed.
+"""`engage demo`: a borough's engagement work, modelled on London boroughs' anti-racism programmes.
 
-Loading is idempotent: a consultation whose slug already exists is left as it is.
+A newcomer can walk every journey at once, without creating anything as staff:
+- open consultations for residents (agreement, free text, choice), for young people, and for
+  nominations and ideas (proposals with reasons and supports);
+- forum threads with replies, one post waiting for moderation and one reported;
+- a closed consultation with themes waiting for review (and flagged comments, one of them a
+  safeguarding disclosure), and a published one with commitments in several states;
+- a staff account for every role.
+
+Dates are relative to the day the demo is loaded (each document says how many days from today it
+closes), so open consultations are still open next year. Loading is idempotent: a consultation whose
+slug already exists, and forums that already have threads, are left as they are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 from importlib import resources
@@ -21,7 +32,9 @@ from engage.models import (
     Audience,
     Channel,
     Consultation,
+    ConsultationKind,
     EqualityAnswers,
+    ForumThread,
     Question,
     QuestionKind,
     Response,
@@ -33,48 +46,181 @@ from engage.models import (
     utcnow,
 )
 from engage.security import hash_password
-from engage.services import insight, responses, theming
+from engage.services import commitments, forums, insight, proposals, responses, theming
 
-DEMO_LOGIN = ("officer@northbridge.example", "northbridge-demo-2026")
+DEMO_PASSWORD = "northbridge-demo-2026"  # noqa: S105 - the published demo password, printed by `engage demo`
+DEMO_LOGIN = ("officer@northbridge.example", DEMO_PASSWORD)
 DEMO_STAFF = [
     ("officer@northbridge.example", "Amara Okoye", Role.OFFICER),
     ("admin@northbridge.example", "Dan Whitfield", Role.ADMIN),
     ("coalition@northbridge.example", "Yusuf Demir", Role.COALITION_MEMBER),
     ("moderator@northbridge.example", "Priya Raman", Role.MODERATOR),
+    ("safeguarding@northbridge.example", "Grace Mensah", Role.SAFEGUARDING_LEAD),
 ]
-FILES = ["review-rename-reclaim.json", "listening-to-parents.json"]
+FILES = [
+    "review-rename-reclaim.json",
+    "listening-to-parents.json",
+    "anti-racism-stocktake-2026.json",
+    "youth-parliament-priorities-2027.json",
+    "name-the-new-library.json",
+]
+FORUMS_FILE = "forums.json"
 
 
-def demo_documents() -> list[dict[str, Any]]:
-    folder = resources.files("engage.demo")
-    return [json.loads(folder.joinpath(name).read_text(encoding="utf-8")) for name in FILES]
+def _read(name: str) -> Any:
+    return json.loads(resources.files("engage.demo").joinpath(name).read_text(encoding="utf-8"))
 
 
-def load_demo(sessions: sessionmaker[Session], spacy_model: str) -> list[str]:
+def demo_documents(today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The demo consultations, their dates moved so that each closes `closes_in_days` from today."""
+    today = today or dt.date.today()
+    return [shift_dates(_read(name), today) for name in FILES]
+
+
+def shift_dates(doc: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """Move every date in a document by the same number of days, keeping their order and spacing."""
+    closes = dt.date.fromisoformat(doc["closes_on"])
+    delta = (today + dt.timedelta(days=int(doc["closes_in_days"]))) - closes
+    doc = dict(doc)
+    doc["opens_on"] = (dt.date.fromisoformat(doc["opens_on"]) + delta).isoformat()
+    doc["closes_on"] = (closes + delta).isoformat()
+    doc["responses"] = [
+        {**r, "submitted_at": (dt.datetime.fromisoformat(r["submitted_at"]) + delta).isoformat()}
+        for r in doc.get("responses", [])
+    ]
+    return doc
+
+
+def staff_logins() -> list[tuple[str, str, str]]:
+    """(role, email, password) for every demo account, as `engage demo` and `make run` print them."""
+    return [(role.value, email, DEMO_PASSWORD) for email, _, role in DEMO_STAFF]
+
+
+def load_demo(sessions: sessionmaker[Session], spacy_model: str, today: dt.date | None = None) -> list[str]:
     lines = []
     with sessions() as db:
         for email, name, role in DEMO_STAFF:
             if db.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:
-                db.add(StaffUser(email=email, display_name=name, role=role, password_hash=hash_password(DEMO_LOGIN[1])))
+                db.add(StaffUser(email=email, display_name=name, role=role, password_hash=hash_password(DEMO_PASSWORD)))
         db.commit()
         if insight.load_demo_population(db):
             lines.append("population: loaded the demo borough's census figures")
-    for doc in demo_documents():
+        officer_id = _staff_id(db, Role.OFFICER)
+    nlp = None
+    for doc in demo_documents(today):
         with sessions() as db:
             if db.scalar(select(Consultation.id).where(Consultation.slug == doc["slug"])) is not None:
                 lines.append(f"{doc['slug']}: already loaded")
                 continue
             cid, n = create_from_document(db, doc)
-        theming.theme_consultation(sessions, cid, nlp_runtime.load(spacy_model))
-        if doc["status"] == "published":
+            if doc.get("proposals"):
+                n += _add_proposals(db, cid, doc)
+        status = Status(doc["status"])
+        # Open consultations are themed only where the public pages need it: a proposal's reason is
+        # shown once the pipeline has checked it for personal details. Officers theme the others.
+        if status != Status.OPEN or doc.get("kind") == ConsultationKind.PROPOSALS:
+            nlp = nlp or nlp_runtime.load(spacy_model)
+            theming.theme_consultation(sessions, cid, nlp)
+        if status == Status.PUBLISHED:
             with sessions() as db:
                 c = db.get(Consultation, cid)
                 assert c is not None
                 c.status = Status.PUBLISHED
                 c.published_at = utcnow()
                 db.commit()
-        lines.append(f"{doc['slug']}: loaded {n} responses and themed them")
+                _add_commitments(db, officer_id, cid, doc, today or dt.date.today())
+        lines.append(f"{doc['slug']}: loaded {n} responses" + ("" if status == Status.OPEN else " and themed them"))
+    with sessions() as db:
+        forum_ids = _load_forums(db)
+    if forum_ids is None:
+        lines.append("forums: already loaded")
+    else:
+        nlp = nlp or nlp_runtime.load(spacy_model)
+        for cid in forum_ids:  # flags and redaction for the moderation queue
+            theming.theme_consultation(sessions, cid, nlp)
+        lines.append("forums: loaded threads and replies, one post waiting for moderation and one reported")
     return lines
+
+
+def _staff_id(db: Session, role: Role) -> int:
+    found = db.scalar(select(StaffUser.id).where(StaffUser.role == role).order_by(StaffUser.id).limit(1))
+    assert found is not None
+    return found
+
+
+def _demo_key(*parts: object) -> str:
+    """A stable idempotency key (and browser id) per demo item: loading twice adds nothing twice."""
+    return hashlib.sha256("|".join(map(str, ("engage-demo", *parts))).encode()).hexdigest()[:40]
+
+
+def _add_proposals(db: Session, consultation_id: int, doc: dict[str, Any]) -> int:
+    c = db.get(Consultation, consultation_id)
+    assert c is not None
+    db.refresh(c, ["questions"])
+    for i, p in enumerate(doc["proposals"]):
+        proposals.propose(
+            db,
+            c,
+            title=p["title"],
+            reason=p["reason"],
+            audience=Audience(p["audience"]),
+            idempotency_key=_demo_key(doc["slug"], "proposal", i),
+        )
+    for view in proposals.list_public(db, c):
+        wanted = next(p["supports"] for p in doc["proposals"] if p["title"] == view.title)
+        for n in range(wanted):
+            hashes = proposals.support_hashes(b"engage-demo", _demo_key(doc["slug"], view.id, n), "")
+            proposals.add_support(db, view.id, browser_hash=hashes[0], email_hash=None)
+    return len(doc["proposals"])
+
+
+def _add_commitments(db: Session, officer_id: int, consultation_id: int, doc: dict[str, Any], today: dt.date) -> None:
+    """The council's commitments, each moved through its states as officers would have."""
+    theme_ids = {
+        key: tid
+        for key, tid in db.execute(
+            select(Theme.key, Theme.id)
+            .join(Question, Question.id == Theme.question_id)
+            .where(Question.consultation_id == consultation_id)
+        )
+    }
+    for item in doc.get("commitments", []):
+        due = today + dt.timedelta(days=int(item["due_in_days"]))
+        made = commitments.create(
+            db, officer_id, consultation_id, item["title"], item["owner"], due.isoformat(), theme_ids.get(item["theme"])
+        )
+        for status, note in item["history"]:
+            commitments.change_status(db, officer_id, made.id, status, note)
+
+
+def _load_forums(db: Session) -> list[int] | None:
+    """Threads and replies in the default spaces; None if the forums already have threads."""
+    spaces = {s.slug: s for s in forums.spaces(db)}
+    db.commit()
+    if db.scalar(select(ForumThread.id).limit(1)) is not None:
+        return None
+    moderator_id = _staff_id(db, Role.MODERATOR)
+    doc = _read(FORUMS_FILE)
+    for slug, threads in doc["spaces"].items():
+        space = spaces[slug]
+        for t, thread in enumerate(threads):
+            thread_id = None
+            for n, item in enumerate(thread["posts"]):
+                posted = forums.post(
+                    db,
+                    space,
+                    display_name=item["name"],
+                    text=item["text"],
+                    idempotency_key=_demo_key(slug, t, n),
+                    thread_id=thread_id,
+                    title=thread["title"] if thread_id is None else "",
+                )
+                thread_id = posted.thread_id
+                if item.get("approve"):
+                    forums.moderate(db, moderator_id, posted.post_id, "approve")
+                if item.get("report"):
+                    forums.report(db, posted.post_id, item["report"]["reason"], item["report"]["details"])
+    return [spaces[slug].consultation_id for slug in doc["spaces"]]
 
 
 def create_from_document(db: Session, doc: dict[str, Any]) -> tuple[int, int]:
@@ -90,6 +236,8 @@ def create_from_document(db: Session, doc: dict[str, Any]) -> tuple[int, int]:
         status=Status.CLOSED if status == Status.PUBLISHED else status,
         opens_on=dt.date.fromisoformat(doc["opens_on"]),
         closes_on=dt.date.fromisoformat(doc["closes_on"]),
+        kind=ConsultationKind(doc.get("kind", ConsultationKind.CONSULTATION)),
+        young_people=bool(doc.get("young_people")),
     )
     by_key: dict[str, Question] = {}
     for position, q in enumerate(doc["questions"], start=1):
