@@ -97,9 +97,11 @@ class QuestionForm(Form):
         choices=[SelectChoice(k.value, KIND[k]) for k in QuestionKind],
         validators=[InputRequired("Select the type of answer")],
     )
+    # No Optional(): it would stop validation of an empty box before validate_options runs, and a
+    # choice question with no options would be accepted.
     options = TextAreaField(
         "Options (for choice questions)",
-        [Optional(), Length(max=5000)],
+        [Length(max=5000)],
         description="One option on each line",
     )
     required = BooleanField("People must answer this question")

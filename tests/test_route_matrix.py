@@ -122,6 +122,8 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/staff/consultations/{id:int}/commitments"): STAFF,
     ("GET", "/staff/consultations/{id:int}/report"): STAFF,
     ("GET", "/staff/consultations/{id:int}/proposals"): STAFF,
+    ("GET", "/staff/consultations/{id:int}/preview"): STAFF,
+    ("POST", "/staff/consultations/{id:int}/preview"): STAFF,  # checks answers, stores nothing
     # staff: managing (officers and admins)
     ("GET", "/staff/consultations/new"): MANAGERS,
     ("POST", "/staff/consultations/new"): MANAGERS,
