@@ -135,6 +135,8 @@ def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str,
             _l("Which of these best describes you?"),
             choices=[SelectChoice(a, _l(AUDIENCE[Audience(a)])) for a in audiences],
             validators=[InputRequired(_l("Select which of these best describes you"))],
+            # One possible answer (a young person, by the age they gave): chosen for them.
+            default=audiences[0] if len(audiences) == 1 else None,
         )
     }
     for q in questions:
