@@ -21,7 +21,10 @@ from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_
 @requires_role(STAFF_ROLES)
 async def dashboard(request: Request) -> Response:
     rows = await call(request, consultations.staff_list)
-    return render(request, "staff/dashboard.html", {"rows": rows, "flash": pop_flash(request)})
+    manages_staff = request.scope["staff"].role == Role.ADMIN  # as views.users allows
+    return render(
+        request, "staff/dashboard.html", {"rows": rows, "flash": pop_flash(request), "manages_staff": manages_staff}
+    )
 
 
 def _consultation_data(form: ConsultationForm) -> dict[str, object]:
