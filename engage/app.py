@@ -48,6 +48,7 @@ from engage.views import (
     publishing,
     review,
     staff,
+    users,
 )
 from engage.worker import Worker, start_in_thread
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             *privacy.routes,
             *auth.routes,
             *staff.routes,
+            *users.routes,
             *review.routes,
             *insight.routes,
             *publishing.routes,

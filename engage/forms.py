@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from engage.i18n import lazy_gettext as _l
-from engage.labels import AGREEMENT_SCALE, AUDIENCE, KIND
+from engage.labels import AGREEMENT_SCALE, AUDIENCE, KIND, ROLE
 from engage.models import Audience, QuestionKind
 from engage.services.consultations import QuestionSpec
 
@@ -32,6 +32,48 @@ EMAIL_MESSAGE = _l("Enter an email address in the correct format, like name@exam
 class LoginForm(Form):
     email = EmailField("Email address", [DataRequired("Enter your email address")])
     password = PasswordField("Password", [DataRequired("Enter your password")])
+
+
+def _role_field(label: str) -> RadioField:
+    return RadioField(
+        label,
+        choices=[SelectChoice(r.value, ROLE[r]) for r in ROLE],
+        validators=[InputRequired("Select a role")],
+    )
+
+
+class InviteForm(Form):
+    """An administrator adds a member of staff (views.users)."""
+
+    email = EmailField(
+        "Email address",
+        [
+            DataRequired("Enter their email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Regexp(EMAIL_PATTERN, message="Enter an email address in the correct format, like name@example.org"),
+        ],
+    )
+    display_name = StringField(
+        "Name", [Optional(), Length(max=120)], description="Shown to other staff. Leave blank to use the email address"
+    )
+    role = _role_field("Role")
+
+
+class RoleForm(Form):
+    role = _role_field("New role")
+
+
+class SetPasswordForm(Form):
+    password = PasswordField(
+        "Choose a password",
+        [DataRequired("Enter a password"), Length(max=200, message="Password must be 200 characters or fewer")],
+        description="12 characters or more. 3 or 4 random words are easy to remember and hard to guess",
+    )
+    confirm = PasswordField("Type the password again", [DataRequired("Type the password again")])
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        if field.data != self.password.data:
+            raise ValidationError("The passwords do not match")
 
 
 class ConsultationForm(Form):
@@ -97,9 +139,11 @@ class QuestionForm(Form):
         choices=[SelectChoice(k.value, KIND[k]) for k in QuestionKind],
         validators=[InputRequired("Select the type of answer")],
     )
+    # No Optional(): it would stop validation of an empty box before validate_options runs, and a
+    # choice question with no options would be accepted.
     options = TextAreaField(
         "Options (for choice questions)",
-        [Optional(), Length(max=5000)],
+        [Length(max=5000)],
         description="One option on each line",
     )
     required = BooleanField("People must answer this question")
@@ -133,6 +177,8 @@ def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str,
             _l("Which of these best describes you?"),
             choices=[SelectChoice(a, _l(AUDIENCE[Audience(a)])) for a in audiences],
             validators=[InputRequired(_l("Select which of these best describes you"))],
+            # One possible answer (a young person, by the age they gave): chosen for them.
+            default=audiences[0] if len(audiences) == 1 else None,
         )
     }
     for q in questions:

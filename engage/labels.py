@@ -12,12 +12,14 @@ AGREEMENT_SCALE = [
 
 STATUS = {
     Status.DRAFT: "Draft",
+    Status.SCHEDULED: "Scheduled to open",
     Status.OPEN: "Open",
     Status.CLOSED: "Closed",
     Status.PUBLISHED: "Results published",
 }
 STATUS_TAG = {
     Status.DRAFT: "govuk-tag--grey",
+    Status.SCHEDULED: "govuk-tag--purple",
     Status.OPEN: "govuk-tag--green",
     Status.CLOSED: "govuk-tag--yellow",
     Status.PUBLISHED: "govuk-tag--blue",

@@ -24,9 +24,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    case,
     false,
+    literal,
+    type_coerce,
 )
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -61,9 +66,32 @@ def _enum(cls: type[enum.Enum], name: str) -> SAEnum:
 
 class Status(enum.StrEnum):
     DRAFT = "draft"
+    # Never stored: an opened consultation whose opening date has not come yet (Consultation.status).
+    SCHEDULED = "scheduled"
     OPEN = "open"
     CLOSED = "closed"
     PUBLISHED = "published"
+
+
+# Consultations open and close on the council's calendar days.
+COUNCIL_TIMEZONE = "Europe/London"
+
+
+def council_today() -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(COUNCIL_TIMEZONE)).date()
+
+
+def status_on(stored: Status | None, opens_on: dt.date | None, closes_on: dt.date | None, today: dt.date) -> Status:
+    """What an opened consultation is on `today`: scheduled before its opening date, closed after
+    its closing date (open through the whole of that day). Other statuses are as stored."""
+    if stored == Status.OPEN:
+        if opens_on is not None and opens_on > today:
+            return Status.SCHEDULED
+        if closes_on is not None and closes_on < today:
+            return Status.CLOSED
+    return stored  # type: ignore[return-value]
 
 
 class QuestionKind(enum.StrEnum):
@@ -166,7 +194,9 @@ class Consultation(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     audiences: Mapped[list[str]] = mapped_column(default=list)
-    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT)
+    # As staff last set it. Read `status`: it follows the dates, so a consultation opens and closes
+    # on its dates by itself, the same everywhere (pages, queries, the submit check), with no job.
+    stored_status: Mapped[Status] = mapped_column("status", _enum(Status, "status"), default=Status.DRAFT)
     opens_on: Mapped[dt.date | None] = mapped_column(Date)
     closes_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -186,6 +216,28 @@ class Consultation(Base):
         cascade="all, delete-orphan",
         lazy="raise",
     )
+
+    @hybrid_property
+    def status(self) -> Status:
+        return status_on(self.stored_status, self.opens_on, self.closes_on, council_today())
+
+    @status.inplace.setter
+    def _status_setter(self, value: Status) -> None:
+        self.stored_status = Status(value)
+
+    @status.inplace.expression
+    @classmethod
+    def _status_expression(cls) -> Any:
+        today = council_today()
+        column = cls.__table__.c.status
+        return type_coerce(
+            case(
+                (and_(column == Status.OPEN, cls.opens_on > today), literal(Status.SCHEDULED, column.type)),
+                (and_(column == Status.OPEN, cls.closes_on < today), literal(Status.CLOSED, column.type)),
+                else_=column,
+            ),
+            column.type,
+        )
 
 
 class Question(Base):

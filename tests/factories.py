@@ -65,8 +65,9 @@ def make_consultation(
         body=kw.pop("body", "We want to hear from everyone.\n\nWe will publish what we heard."),
         audiences=kw.pop("audiences", ["resident", "parent", "young_person", "other"]),
         status=Status(status),
-        opens_on=kw.pop("opens_on", dt.date(2026, 6, 1)),
-        closes_on=kw.pop("closes_on", dt.date(2026, 12, 31)),
+        # Around today: a consultation follows its dates (an "open" one past its closing date is closed).
+        opens_on=kw.pop("opens_on", dt.date.today() - dt.timedelta(days=30)),
+        closes_on=kw.pop("closes_on", dt.date.today() + dt.timedelta(days=60)),
         **kw,
     )
     specs = (

@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 
 from engage.models import Audience, Base, Channel, ThemeProposal
 from engage.services import commitments, feedback, forums, imports
-from engage.views import about_you, auth, insight, nominations, privacy, public, publishing, review, staff
+from engage.views import about_you, auth, insight, nominations, privacy, public, publishing, review, staff, users
 from engage.views import feedback as feedback_views
 from engage.views import forums as forum_views
 from engage.views import imports as import_views
@@ -122,6 +122,8 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/staff/consultations/{id:int}/commitments"): STAFF,
     ("GET", "/staff/consultations/{id:int}/report"): STAFF,
     ("GET", "/staff/consultations/{id:int}/proposals"): STAFF,
+    ("GET", "/staff/consultations/{id:int}/preview"): STAFF,
+    ("POST", "/staff/consultations/{id:int}/preview"): STAFF,  # checks answers, stores nothing
     # staff: managing (officers and admins)
     ("GET", "/staff/consultations/new"): MANAGERS,
     ("POST", "/staff/consultations/new"): MANAGERS,
@@ -172,6 +174,18 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/staff/moderation/posts/{pid:int}"): MANAGERS | {MODERATOR, SAFEGUARDING},
     ("GET", "/staff/moderation/log.csv"): MANAGERS | {MODERATOR, SAFEGUARDING},
     ("POST", "/staff/proposals/{pid:int}/hide"): MANAGERS | {MODERATOR},
+    # staff accounts: administrators only; the set-up link (the link is the credential) for anyone
+    ("GET", "/staff/users"): frozenset({ADMIN}),
+    ("GET", "/staff/users/new"): frozenset({ADMIN}),
+    ("POST", "/staff/users/new"): frozenset({ADMIN}),
+    ("GET", "/staff/users/{uid:int}"): frozenset({ADMIN}),
+    ("POST", "/staff/users/{uid:int}/role"): frozenset({ADMIN}),
+    ("POST", "/staff/users/{uid:int}/deactivate"): frozenset({ADMIN}),
+    ("POST", "/staff/users/{uid:int}/reactivate"): frozenset({ADMIN}),
+    ("POST", "/staff/users/{uid:int}/two-step/reset"): frozenset({ADMIN}),
+    ("POST", "/staff/users/{uid:int}/password/reset"): frozenset({ADMIN}),
+    ("GET", "/staff/set-up"): PUBLIC,
+    ("POST", "/staff/set-up"): PUBLIC,
 }
 
 # GETs that record who downloaded what (audit events), and nothing else.
@@ -192,7 +206,7 @@ def app_routes() -> list[Route]:
     """Every route, in the order create_app mounts them (static files excepted)."""
     from engage.app import create_app  # noqa: F401  (the lists below are what it mounts)
 
-    modules = [public, about_you, feedback_views, nominations, forum_views, auth, staff, review, insight]
+    modules = [public, about_you, feedback_views, nominations, forum_views, auth, staff, users, review, insight]
     modules += [publishing, import_views, privacy]
     out = []
     for m in modules:
@@ -298,6 +312,7 @@ def build_world(db: Session) -> World:
         "step": about_you.STEPS[0][0],
         "fmt": "json",
         "pid": tp.id,
+        "uid": author.id,
     }
     params: dict[str, dict[str, object]] = {}
     for _, path in endpoints():

@@ -21,17 +21,22 @@ from engage.equality import (
     SEXES,
     YOUNG_AGE_BANDS,
 )
-from engage.models import EqualityAnswers, Response, ResponseContact
+from engage.models import Audience, EqualityAnswers, Response, ResponseContact
 from engage.services.errors import Conflict, NotFound, ValidationFailed
 
 UNDER_13 = "Under 13"
 FIELDS = ("age_band", "sex", "ethnic_group", "ethnic_group_detail", "disability", "religion")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+ADULT_AUDIENCES = tuple(a.value for a in Audience if a != Audience.YOUNG_PERSON)
+UNDER_13_MESSAGE = "We do not ask children under 13 these questions"
 
 
-def options(field: str, ethnic_group: str | None = None) -> list[str]:
-    """The answers a question offers, "Prefer not to say" last."""
-    if field == "ethnic_group_detail":
+def options(field: str, ethnic_group: str | None = None, *, young_person: bool = False) -> list[str]:
+    """The answers a question offers, "Prefer not to say" last. Someone who said they are a young
+    person is offered the under-18 age bands only."""
+    if field == "age_band" and young_person:
+        base = [band for band in AGE_BANDS if band in YOUNG_AGE_BANDS]
+    elif field == "ethnic_group_detail":
         base = ETHNIC_GROUPS.get(ethnic_group or "", [])
     else:
         base = {
@@ -46,6 +51,36 @@ def options(field: str, ethnic_group: str | None = None) -> list[str]:
 
 def is_young(age_band: str | None) -> bool:
     return age_band in YOUNG_AGE_BANDS
+
+
+def is_adult(age_band: str | None) -> bool:
+    return age_band is not None and age_band in AGE_BANDS and age_band not in YOUNG_AGE_BANDS
+
+
+def audiences_for(audiences: tuple[str, ...], age_band: str | None) -> tuple[str, ...]:
+    """Who a respondent may say they are, given the age they gave before the questions.
+
+    Under 18: a young person. 18 or over: never "Young person (under 18)"; when a consultation is
+    for young people only, an adult says which adult they are. No age (or prefer not to say): the
+    consultation's audiences.
+    """
+    if is_young(age_band) and Audience.YOUNG_PERSON.value in audiences:
+        return (Audience.YOUNG_PERSON.value,)
+    if is_adult(age_band):
+        return tuple(a for a in audiences if a != Audience.YOUNG_PERSON.value) or ADULT_AUDIENCES
+    return audiences
+
+
+def shows_young_support(young_people: bool, audience: str | None, age_band: str | None) -> bool:
+    """Whether the pages after a response show where young people can get support."""
+    if is_adult(age_band):
+        return audience == Audience.YOUNG_PERSON.value
+    return young_people or audience == Audience.YOUNG_PERSON.value or is_young(age_band)
+
+
+def response_audience(db: Session, reference: str) -> str | None:
+    audience = db.scalar(select(Response.audience).where(Response.reference == reference))
+    return audience.value if audience is not None else None
 
 
 def _response_id(db: Session, reference: str) -> int:
@@ -65,6 +100,8 @@ def save_answer(db: Session, reference: str, field: str, value: str | None) -> E
     if field not in FIELDS:
         raise ValidationFailed({field: "Unknown question"})
     existing = answers_for(db, reference)
+    if existing is not None and existing.age_band == UNDER_13:
+        raise Conflict(UNDER_13_MESSAGE)
     row = existing or EqualityAnswers(response_id=_response_id(db, reference))
     if value is not None and value not in options(field, row.ethnic_group):
         raise ValidationFailed({field: "Select one of the options"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,17 +9,32 @@ from slugify import slugify
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from engage.models import Consultation, ConsultationKind, Question, QuestionKind, Response, Status
+from engage.models import (
+    Consultation,
+    ConsultationKind,
+    Question,
+    QuestionKind,
+    Response,
+    Status,
+    council_today,
+    status_on,
+)
 from engage.services import audit
 from engage.services.errors import Conflict, NotFound, ValidationFailed
 
 # Standing consultations that hold feedback and forum posts: staff theme them, the public never sees them.
 UNLISTED = [ConsultationKind.FEEDBACK, ConsultationKind.FORUM]
+# Not public: a draft, and an opened consultation before its opening date.
+NOT_PUBLIC = [Status.DRAFT, Status.SCHEDULED]
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+MIN_OPTIONS = 2
 
-# Which status changes staff may make by hand; publishing has its own service.
+# Which status changes staff may make by hand (from the status as it is today); publishing has its
+# own service. Dates do the rest: an opened consultation opens and closes on its dates by itself.
 TRANSITIONS = {
-    "open": ({Status.DRAFT, Status.CLOSED}, Status.OPEN),
+    "open": ({Status.DRAFT, Status.CLOSED, Status.SCHEDULED}, Status.OPEN),
     "close": ({Status.OPEN}, Status.CLOSED),
+    "unschedule": ({Status.SCHEDULED}, Status.DRAFT),
 }
 
 
@@ -62,7 +76,7 @@ def get_public(db: Session, slug: str) -> Consultation:
         select(Consultation)
         .where(
             Consultation.slug == slug,
-            Consultation.status != Status.DRAFT,
+            Consultation.status.not_in(NOT_PUBLIC),
             Consultation.kind.not_in(UNLISTED),
         )
         .options(selectinload(Consultation.questions))
@@ -102,9 +116,11 @@ class ResponseFormSpec:
 
 
 def _response_form_query() -> Any:
+    # The stored status and the dates: the status as of today is worked out when the row is read,
+    # since this statement is built once and "today" changes.
     c, q = Consultation.__table__.c, Question.__table__.c
     return (
-        select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences)
+        select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences, c.opens_on, c.closes_on)
         .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
         .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
         .where(c.slug == bindparam("slug"), c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
@@ -123,11 +139,32 @@ def response_form_spec(db: Session, slug: str) -> ResponseFormSpec:
     if not rows:
         raise NotFound(slug)
     first = rows[0]
+    status = status_on(first[3], first[7], first[8], council_today())
+    if status in NOT_PUBLIC:
+        raise NotFound(slug)
     questions = tuple(
-        QuestionSpec(r[7], r[8], r[9], r[10] or "", tuple(r[11] or ()), bool(r[12])) for r in rows if r[7] is not None
+        QuestionSpec(r[9], r[10], r[11], r[12] or "", tuple(r[13] or ()), bool(r[14])) for r in rows if r[9] is not None
     )
     return ResponseFormSpec(
-        first[0], first[1], first[2], first[3], first[4], bool(first[5]), tuple(first[6] or ()), questions
+        first[0], first[1], first[2], status, first[4], bool(first[5]), tuple(first[6] or ()), questions
+    )
+
+
+def preview_spec(consultation: Consultation) -> ResponseFormSpec:
+    """A consultation (a draft too) as the response form would show it: for staff to preview."""
+    questions = tuple(
+        QuestionSpec(q.id, q.kind, q.text, q.hint or "", tuple(q.options or ()), bool(q.required))
+        for q in consultation.questions
+    )
+    return ResponseFormSpec(
+        consultation.id,
+        consultation.slug,
+        consultation.title,
+        consultation.status,
+        consultation.kind,
+        bool(consultation.young_people),
+        tuple(consultation.audiences or ()),
+        questions,
     )
 
 
@@ -174,6 +211,13 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
         db.add(consultation)
     else:
         consultation = get(db, consultation_id)
+        opens_on = data.get("opens_on")
+        if consultation.status in (Status.OPEN, Status.CLOSED, Status.PUBLISHED) and (
+            opens_on is not None and opens_on > council_today() and opens_on != consultation.opens_on
+        ):
+            # It would vanish from the public pages, with responses already in.
+            message = "This consultation has opened: its opening date cannot be in the future"
+            raise ValidationFailed({"opens_on": message})
         consultation.slug = _unique_slug(db, data.get("slug") or consultation.slug, consultation_id)
     consultation.title = data["title"].strip()
     consultation.summary = data["summary"].strip()
@@ -199,19 +243,42 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
     return consultation
 
 
+def question_problems(consultation: Consultation) -> list[str]:
+    """Why the consultation's questions are not ready for residents (empty when they are)."""
+    problems = []
+    if not consultation.questions:
+        problems.append("Add at least one question before opening the consultation")
+    for number, q in enumerate(consultation.questions, start=1):
+        if not (q.text or "").strip():
+            problems.append(f"Question {number} has no text")
+        if q.kind in CHOICE_KINDS and len({o.strip() for o in q.options or [] if o.strip()}) < MIN_OPTIONS:
+            problems.append(
+                f"Question {number} ({q.text.strip()[:60]}) asks people to choose but has fewer than "
+                f"{MIN_OPTIONS} options: remove it and add it again with its options"
+            )
+    return problems
+
+
 def change_status(db: Session, actor_id: int, consultation_id: int, action: str) -> Consultation:
     consultation = get(db, consultation_id)
     if action not in TRANSITIONS:
         raise Conflict(f"Unknown action {action!r}")
     allowed_from, target = TRANSITIONS[action]
+    today = council_today()
     if consultation.status not in allowed_from:
-        raise Conflict(f"A consultation that is {consultation.status.value} cannot be {action}ed")
-    if action == "open" and not consultation.questions:
-        raise Conflict("Add at least one question before opening the consultation")
+        raise Conflict(f"A consultation that is {consultation.status.value} cannot be {action.replace('_', ' ')}ed")
+    if action == "open":
+        problems = question_problems(consultation)
+        if problems:
+            raise Conflict(". ".join(problems))
+        if consultation.closes_on is not None and consultation.closes_on < today:
+            raise Conflict("Its closing date has passed: edit the details to give it a new closing date, then open it")
     before = consultation.status
     consultation.status = target
-    if action == "open" and consultation.opens_on is None:
-        consultation.opens_on = dt.date.today()
+    if action == "open" and (before == Status.SCHEDULED or consultation.opens_on is None):
+        consultation.opens_on = today  # "Open now"
+    if action == "close" and (consultation.closes_on is None or consultation.closes_on > today):
+        consultation.closes_on = today  # the day it really closed (retention counts from it)
     audit.record(
         db,
         actor_id,
@@ -219,7 +286,7 @@ def change_status(db: Session, actor_id: int, consultation_id: int, action: str)
         "consultation",
         consultation.id,
         before=before.value,
-        after=target.value,
+        after=consultation.status.value,
     )
     db.commit()
     return consultation
@@ -244,13 +311,22 @@ def add_question(
 ) -> Question:
     consultation = get(db, consultation_id)
     _editable(consultation)
+    text = text.strip()
+    options = [o.strip() for o in dict.fromkeys(o.strip() for o in options) if o.strip()]
+    errors = {}
+    if not text:
+        errors["text"] = "Enter the question"
+    if kind in CHOICE_KINDS and len(options) < MIN_OPTIONS:
+        errors["options"] = f"Enter at least {MIN_OPTIONS} options, one on each line"
+    if errors:
+        raise ValidationFailed(errors)
     question = Question(
         consultation_id=consultation.id,
         position=max((q.position for q in consultation.questions), default=0) + 1,
         kind=kind,
-        text=text.strip(),
+        text=text,
         hint=hint.strip(),
-        options=options if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE) else [],
+        options=options if kind in CHOICE_KINDS else [],
         required=required,
     )
     db.add(question)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slugify import slugify
 from sqlalchemy import func, select, update
@@ -302,6 +302,14 @@ class QueueItem:
     report_reasons: list[str]
     flags: list[dict[str, str]]
     created_at: object
+    # What reporters wrote in "anything else we should know", with their reason; emails masked.
+    report_notes: list[ReportNote] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportNote:
+    reason: str
+    note: str
 
 
 def queue(db: Session) -> list[QueueItem]:
@@ -328,13 +336,31 @@ def queue(db: Session) -> list[QueueItem]:
         .order_by(ForumPost.created_at, ForumPost.id)
     ).all()
     reasons: dict[int, list[str]] = {}
+    notes: dict[int, list[ReportNote]] = {}
     ids = [r[0] for r in rows]
-    for post_id, reason in db.execute(
-        select(PostReport.post_id, PostReport.reason).where(PostReport.post_id.in_(ids)).order_by(PostReport.id)
+    for post_id, reason, details in db.execute(
+        select(PostReport.post_id, PostReport.reason, PostReport.details)
+        .where(PostReport.post_id.in_(ids))
+        .order_by(PostReport.id)
     ):
-        reasons.setdefault(post_id, []).append(REPORT_REASONS.get(reason, reason))
+        label = REPORT_REASONS.get(reason, reason)
+        reasons.setdefault(post_id, []).append(label)
+        if details and details.strip():
+            notes.setdefault(post_id, []).append(ReportNote(label, hide_emails(details.strip())))
     return [
-        QueueItem(r[0], r[1], r[2], r[3], r[4] or "", r[5].value, r[6], reasons.get(r[0], []), r[7] or [], r[8])
+        QueueItem(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4] or "",
+            r[5].value,
+            r[6],
+            reasons.get(r[0], []),
+            r[7] or [],
+            r[8],
+            report_notes=notes.get(r[0], []),
+        )
         for r in rows
     ]
 

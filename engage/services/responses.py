@@ -19,6 +19,8 @@ from engage.models import (
     QuestionKind,
     Response,
     Status,
+    council_today,
+    status_on,
 )
 from engage.services.consultations import ResponseFormSpec
 from engage.services.errors import Conflict
@@ -34,6 +36,8 @@ _EQUALITY = cast(Table, EqualityAnswers.__table__)
 _CHECK = select(
     select(_RESPONSES.c.reference).where(_RESPONSES.c.idempotency_key == bindparam("key")).scalar_subquery(),
     _CONSULTATIONS.c.status,
+    _CONSULTATIONS.c.opens_on,
+    _CONSULTATIONS.c.closes_on,
 ).where(_CONSULTATIONS.c.id == bindparam("consultation_id"))
 _INSERT_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
 _INSERT_ANSWERS = insert(_ANSWERS)
@@ -88,7 +92,8 @@ def submit(
         raise Conflict("This consultation no longer exists")
     if row[0]:
         return Receipt(row[0], created=False)
-    if channel == Channel.ONLINE and row[1] != Status.OPEN:
+    # The status as of today: a consultation past its closing date takes nothing more online.
+    if channel == Channel.ONLINE and status_on(row[1], row[2], row[3], council_today()) != Status.OPEN:
         raise Conflict("This consultation is not open for responses")
     kinds = {q.id: q.kind for q in consultation.questions}
     answer_rows: list[dict[str, Any]] = []

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from engage.equality import PREFER_NOT_TO_SAY
 from engage.forms import ContactForm, single_choice_form
+from engage.models import Audience
 from engage.services import about_you, consultations
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
@@ -48,8 +49,15 @@ def _back_to_consultation(request: Request, slug: str) -> Response:
     return RedirectResponse(request.url_for("consultation", slug=slug), status_code=303)
 
 
+def _under_13(answers) -> bool:  # type: ignore[no-untyped-def]
+    return answers is not None and answers.age_band == about_you.UNDER_13
+
+
 def _next_url(request: Request, slug: str, index: int, answers) -> str:  # type: ignore[no-untyped-def]
-    """The next question that applies: age is not asked twice; the background needs a broad group."""
+    """The next question that applies: age is not asked twice; the background needs a broad group;
+    a child under 13 is asked nothing more (no equality questions, no contact details)."""
+    if _under_13(answers):
+        return str(request.url_for("thank_you", slug=slug))
     for i in range(index, len(STEPS)):
         step, field, _ = STEPS[i]
         if field == "age_band" and answers is not None and answers.age_band:
@@ -70,6 +78,8 @@ async def start(request: Request) -> Response:
         return consultations.get_public(db, slug), about_you.answers_for(db, reference)
 
     c, answers = await call(request, load)
+    if _under_13(answers):
+        return see_other(request.url_for("thank_you", slug=slug))
     return render(
         request,
         "public/about_you.html",
@@ -88,14 +98,24 @@ async def step(request: Request) -> Response:
     _, field, question = STEPS[index]
 
     def load(db):  # type: ignore[no-untyped-def]
-        return consultations.get_public(db, slug), about_you.answers_for(db, reference)
+        return (
+            consultations.get_public(db, slug),
+            about_you.answers_for(db, reference),
+            about_you.response_audience(db, reference),
+        )
 
-    c, answers = await call(request, load)
+    c, answers, audience = await call(request, load)
+    if _under_13(answers):
+        return see_other(request.url_for("thank_you", slug=slug))
     group = answers.ethnic_group if answers else None
     if field == "ethnic_group_detail" and group in (None, PREFER_NOT_TO_SAY):
         return see_other(_next_url(request, slug, index, answers))
+    if field == "age_band" and c.young_people and answers is not None and answers.age_band:
+        # Asked before the questions: never asked again.
+        return see_other(_next_url(request, slug, index + 1, answers))
     label = f"Which of the following best describes your {group} background?" if group and index == 3 else question
-    form_class = single_choice_form(label, about_you.options(field, group))
+    young_person = audience == Audience.YOUNG_PERSON.value
+    form_class = single_choice_form(label, about_you.options(field, group, young_person=young_person))
     if request.method == "POST":
         form = form_class(await read_form(request))
         if form.validate():
@@ -103,6 +123,8 @@ async def step(request: Request) -> Response:
                 answers = await call(request, about_you.save_answer, reference, field, form.answer.data or None)
             except ValidationFailed as exc:
                 form.answer.errors = list(exc.errors.values())
+            except Conflict:  # a child under 13: nothing more is asked
+                return see_other(request.url_for("thank_you", slug=slug))
             else:
                 return see_other(_next_url(request, slug, index + 1, answers))
         status = 400

@@ -52,8 +52,9 @@ async def _response_form(request: Request) -> ResponseFormSpec:
     return spec
 
 
-def _form_for(c: ResponseFormSpec, formdata=None):  # type: ignore[no-untyped-def]
-    return response_form_for(c.questions, c.audiences)(formdata)
+def _form_for(c: ResponseFormSpec, formdata=None, age_band: str | None = None):  # type: ignore[no-untyped-def]
+    # Who they may say they are follows the age they gave (an adult is never only "young person").
+    return response_form_for(c.questions, about_you.audiences_for(c.audiences, age_band))(formdata)
 
 
 def _answers(c: ResponseFormSpec, form) -> dict[int, object]:  # type: ignore[no-untyped-def]
@@ -101,7 +102,12 @@ async def respond(request: Request) -> Response:
         return render(
             request,
             "public/respond.html",
-            {"c": c, "form": _form_for(c), "idempotency_key": responses.new_idempotency_key(), **_carried()},
+            {
+                "c": c,
+                "form": _form_for(c, None, age_band),
+                "idempotency_key": responses.new_idempotency_key(),
+                **_carried(),
+            },
         )
 
     data = await read_form(request)
@@ -109,7 +115,7 @@ async def respond(request: Request) -> Response:
     if not _KEY.match(key):
         key = responses.new_idempotency_key()
     action = data.get("action", "check")
-    form = _form_for(c, data)
+    form = _form_for(c, data, age_band)
     if action == "change" or not form.validate():
         return render(
             request,
@@ -136,7 +142,7 @@ async def respond(request: Request) -> Response:
     except Conflict:
         return render(request, "public/closed.html", {"c": c}, status_code=409)
     # The reference goes in the session, not the URL: it identifies someone's response.
-    young = c.young_people or form["audience"].data == Audience.YOUNG_PERSON or about_you.is_young(age_band)
+    young = about_you.shows_young_support(c.young_people, form["audience"].data, age_band)
     request.session["receipt"] = {"slug": c.slug, "reference": receipt.reference, "young": young}
     return see_other(request.url_for("received", slug=c.slug))
 

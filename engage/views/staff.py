@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engage.forms import ConsultationForm, QuestionForm
-from engage.models import QuestionKind, Status
+from engage.forms import ConsultationForm, QuestionForm, response_form_for
+from engage.labels import STATUS
+from engage.models import QuestionKind, Role, Status
 from engage.security import MANAGERS, STAFF_ROLES, requires_role
-from engage.services import consultations, notify, responses, theming
+from engage.services import consultations, notify, responses, run_summary, theming
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
 from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_form, see_other, staff_id
@@ -20,7 +21,10 @@ from engage.views.common import call, flash, is_htmx, path_int, pop_flash, read_
 @requires_role(STAFF_ROLES)
 async def dashboard(request: Request) -> Response:
     rows = await call(request, consultations.staff_list)
-    return render(request, "staff/dashboard.html", {"rows": rows, "flash": pop_flash(request)})
+    manages_staff = request.scope["staff"].role == Role.ADMIN  # as views.users allows
+    return render(
+        request, "staff/dashboard.html", {"rows": rows, "flash": pop_flash(request), "manages_staff": manages_staff}
+    )
 
 
 def _consultation_data(form: ConsultationForm) -> dict[str, object]:
@@ -80,13 +84,15 @@ async def _overview(
     cid = path_int(request, "id")
 
     def load(db):  # type: ignore[no-untyped-def]
-        return consultations.get(db, cid), responses.count_responses(db, cid), theming.latest_job(db, cid)
+        c = consultations.get(db, cid)
+        return c, responses.count_responses(db, cid), theming.latest_job(db, cid), consultations.question_problems(c)
 
-    c, count, job = await call(request, load)
+    c, count, job, problems = await call(request, load)
     context = {
         "c": c,
         "count": count,
         "job": job,
+        "problems": problems,
         "question_form": question_form or QuestionForm(),
         "flash": pop_flash(request),
         "error": error,
@@ -119,6 +125,10 @@ async def add_question(request: Request) -> Response:
             options=form.option_list(),
             required=bool(form.required.data),
         )
+    except ValidationFailed as exc:
+        for name, message in exc.errors.items():
+            form[name].errors = [message]
+        return await _overview(request, form, status_code=200 if is_htmx(request) else 400)
     except Conflict as exc:
         return await _overview(request, form, status_code=409, error=str(exc))
     return await _after_question_change(request)
@@ -165,8 +175,34 @@ async def change_status(request: Request) -> Response:
         c = await call(request, consultations.change_status, staff_id(request), path_int(request, "id"), action)
     except Conflict as exc:
         return await _overview(request, status_code=409, error=str(exc))
-    flash(request, f"The consultation is now {c.status.value}.")
+    if c.status == Status.SCHEDULED:
+        flash(request, f"The consultation will open by itself on {c.opens_on:%-d %B %Y}.")
+    else:
+        flash(request, f"The consultation is now {STATUS[c.status].lower()}.")
     return see_other(request.url_for("staff_consultation", id=c.id))
+
+
+@requires_role(STAFF_ROLES)
+async def preview(request: Request) -> Response:
+    """The consultation's page and response form as a resident will see them. Nothing is stored:
+    a POST only checks the answers, so staff can try the questions' rules."""
+    c = await call(request, consultations.get, path_int(request, "id"), writes=False)
+    spec = consultations.preview_spec(c)
+    form_class = response_form_for(spec.questions, spec.audiences)
+    checked = False
+    if request.method == "POST":
+        form = form_class(await read_form(request))
+        checked = form.validate()
+    else:
+        form = form_class()
+    context = {
+        "c": c,
+        "spec": spec,
+        "form": form,
+        "checked": checked,
+        "problems": consultations.question_problems(c),
+    }
+    return render(request, "staff/preview.html", context, status_code=400 if form.errors else 200)
 
 
 @requires_role(STAFF_ROLES)
@@ -198,7 +234,12 @@ async def theming_page(request: Request) -> Response:
         return consultations.get(db, cid), theming.latest_job(db, cid), responses.count_responses(db, cid)
 
     c, job, count = await call(request, load)
-    context = {"c": c, "job": job, "count": count}
+    summary = None
+    if job is not None and job.status == "done":
+        # Counts leave out what this role may not see (a safeguarding flag, even its existence).
+        safeguarding = request.scope["staff"].role == Role.SAFEGUARDING_LEAD
+        summary = await call(request, run_summary.summarise, cid, include_safeguarding=safeguarding)
+    context = {"c": c, "job": job, "count": count, "summary": summary}
     if is_htmx(request):
         return render(request, "staff/_job.html", context)
     return render(request, "staff/theming.html", context)
@@ -300,6 +341,7 @@ routes = [
         "/staff/consultations/{id:int}/questions/{qid:int}/move", move_question, methods=["POST"], name="move_question"
     ),
     Route("/staff/consultations/{id:int}/status", change_status, methods=["POST"], name="change_status"),
+    Route("/staff/consultations/{id:int}/preview", preview, methods=["GET", "POST"], name="staff_preview"),
     Route("/staff/consultations/{id:int}/responses", response_list, name="staff_responses"),
     Route("/staff/consultations/{id:int}/theming", theming_page, methods=["GET", "POST"], name="staff_theming"),
     Route("/staff/consultations/{id:int}/themes", review, name="staff_themes"),

@@ -3,6 +3,7 @@ the answers, writes the council's response and publishes, and the resident's the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -24,7 +25,10 @@ RESIDENT_WORDS = (
 
 def _naming_review(db):  # type: ignore[no-untyped-def]
     doc = next(d for d in demo_documents() if d["slug"] == "review-rename-reclaim")
-    doc = {**doc, "status": "open", "codebook": [], "responses": doc["responses"][:80]}
+    # Open now: a consultation follows its dates, and the demo's closed months ago.
+    today = dt.date.today()
+    dates = {"opens_on": str(today - dt.timedelta(days=30)), "closes_on": str(today + dt.timedelta(days=30))}
+    doc = {**doc, **dates, "status": "open", "codebook": [], "responses": doc["responses"][:80]}
     cid, _ = create_from_document(db, doc)
     return cid, doc
 

@@ -43,3 +43,23 @@ def test_under_13_contact_refused_and_email_removed_when_cleared(db):
     about_you.save_answer(db, r.reference, "age_band", "Under 13")
     with pytest.raises(Conflict):
         about_you.save_contact(db, r.reference, "a@example.com", False)
+
+
+def test_audiences_follow_the_age_given():
+    everyone = ("resident", "parent", "young_person", "other")
+    assert about_you.audiences_for(everyone, "45 to 54") == ("resident", "parent", "other")
+    assert about_you.audiences_for(("young_person",), "18 to 24") == about_you.ADULT_AUDIENCES
+    assert about_you.audiences_for(everyone, "Under 13") == ("young_person",)
+    assert about_you.audiences_for(("resident",), "13 to 15") == ("resident",)  # nothing better to offer
+    assert about_you.audiences_for(everyone, "Prefer not to say") == everyone
+    assert about_you.audiences_for(everyone, None) == everyone
+
+
+def test_nothing_more_is_stored_for_a_child_under_13(db):
+    c = make_consultation(db)
+    r = make_response(db, c, {})
+    about_you.save_answer(db, r.reference, "age_band", "Under 13")
+    for field, value in (("ethnic_group", "White"), ("religion", "Christian"), ("age_band", "16 to 17")):
+        with pytest.raises(Conflict):
+            about_you.save_answer(db, r.reference, field, value)
+    assert about_you.options("age_band", young_person=True) == ["Under 13", "13 to 15", "16 to 17", "Prefer not to say"]

@@ -154,3 +154,67 @@ def test_under_13s_see_a_privacy_notice_and_are_never_asked_for_contact_details(
     client.post(f"/consultations/{c.slug}/keep-in-touch", data={"email": "kid@example.com", "csrftoken": token})
     with sessions() as s:
         assert s.scalar(select(func.count(ResponseContact.id))) == 0
+
+
+def _audience_choices(html):  # type: ignore[no-untyped-def]
+    return re.findall(r'name="audience" type="radio" value="([^"]+)"', html)
+
+
+def test_an_adult_is_not_offered_only_young_person(client, db, sessions):
+    c = make_consultation(db, young_people=True, audiences=["young_person"])
+    r = _post(client, f"/consultations/{c.slug}/your-age", {"answer": "45 to 54"})
+    assert r.url.path == f"/consultations/{c.slug}/respond"
+    choices = _audience_choices(r.text)
+    assert "young_person" not in choices and {"resident", "parent"} <= set(choices)
+    received = _submit(client, c, audience="parent")
+    assert "Childline" not in received.text  # support for young people is for young people
+    refused = client.post(
+        f"/consultations/{c.slug}/respond",
+        data={"csrftoken": csrf_from(r.text), "idempotency_key": "k" * 32, "audience": "young_person"},
+    )
+    assert refused.status_code == 400
+    with sessions() as s:
+        assert [a.value for a in s.scalars(select(Response.audience))] == ["parent"]
+
+
+def test_a_young_person_is_a_young_person(client, db):
+    c = make_consultation(db, young_people=True, audiences=["young_person", "parent", "resident"])
+    r = _post(client, f"/consultations/{c.slug}/your-age", {"answer": "16 to 17"})
+    assert _audience_choices(r.text) == ["young_person"] and 'value="young_person" checked' in r.text
+    mixed = make_consultation(db, young_people=True, audiences=["young_person", "parent"])
+    r = _post(client, f"/consultations/{mixed.slug}/your-age", {"answer": "Prefer not to say"})
+    assert _audience_choices(r.text) == ["young_person", "parent"]
+
+
+def test_under_13s_are_asked_no_equality_questions_and_not_their_age_again(client, db, sessions):
+    c = make_consultation(db, young_people=True)
+    _post(client, f"/consultations/{c.slug}/your-age", {"answer": "Under 13"})
+    received = _submit(client, c, audience="young_person")
+    assert "/about-you" not in received.text and "ethnic group" not in received.text
+    for step in ("", "/age", "/sex", "/ethnic-group", "/disability", "/religion"):
+        r = client.get(f"/consultations/{c.slug}/about-you{step}")
+        assert r.url.path == f"/consultations/{c.slug}/thank-you", step
+    token = csrf_from(client.get("/staff/login").text)
+    r = client.post(f"/consultations/{c.slug}/about-you/religion", data={"answer": "Christian", "csrftoken": token})
+    assert r.url.path == f"/consultations/{c.slug}/thank-you"
+    with sessions() as s:
+        eq = s.scalars(select(EqualityAnswers)).one()
+        assert (eq.age_band, eq.religion, eq.ethnic_group, eq.disability) == ("Under 13", None, None, None)
+
+
+def test_a_young_person_gives_their_age_once(client, db):
+    c = make_consultation(db, young_people=True)
+    _post(client, f"/consultations/{c.slug}/your-age", {"answer": "13 to 15"})
+    _submit(client, c, audience="young_person")
+    r = client.get(f"/consultations/{c.slug}/about-you/age")
+    assert r.url.path == f"/consultations/{c.slug}/about-you/sex"
+
+
+def test_someone_who_says_they_are_a_young_person_is_offered_young_ages_and_stops_if_under_13(client, db, sessions):
+    c = make_consultation(db)  # not aimed at young people: age is the first equality question
+    _submit(client, c, audience="young_person")
+    page = client.get(f"/consultations/{c.slug}/about-you/age")
+    assert "Under 13" in page.text and "16 to 17" in page.text and "45 to 54" not in page.text
+    r = _post(client, f"/consultations/{c.slug}/about-you/age", {"answer": "Under 13"})
+    assert r.url.path == f"/consultations/{c.slug}/thank-you"
+    assert client.get(f"/consultations/{c.slug}/about-you/sex").url.path == f"/consultations/{c.slug}/thank-you"

@@ -152,3 +152,24 @@ def test_officers_add_spaces_and_young_peoples_are_always_premoderated(client, d
 def test_forum_spaces_page_is_for_managers(client, db, login):
     login("moderator")
     assert client.get("/staff/forums").status_code == 403
+
+
+def test_moderators_see_what_the_reporter_wrote(client, db, login, sessions):
+    _spaces(db)
+    r = _post(client, "/forums/parents-forum", {"title": "Park", "display_name": "Jo", "text": "Meet at the park."})
+    with sessions() as s:
+        post_id = s.scalar(select(ForumPost.id))
+    report_url = f"{r.url}/posts/{post_id}/report"
+    note = "He keeps messaging my son, reach me on parent@example.com"
+    sent = client.post(report_url, data={"csrftoken": csrf_from(r.text), "reason": "unsafe", "details": note})
+    assert "A moderator will look at the post" in sent.text
+    # A second report without a note adds a reason but no empty note.
+    client.post(report_url, data={"csrftoken": csrf_from(r.text), "reason": "spam", "details": "  "})
+
+    login("moderator")
+    queue = client.get("/staff/moderation")
+    assert "Reported 2 times" in queue.text
+    notes = queue.text.split('data-testid="report-notes"')[1].split("</div>")[0]
+    assert "He keeps messaging my son" in notes and forums.REPORT_REASONS["unsafe"].replace("'", "&#39;") in notes
+    assert "parent@example.com" not in queue.text and forums.EMAIL_REMOVED in notes
+    assert notes.count("<li>") == 1

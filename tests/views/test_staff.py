@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from sqlalchemy import func, select
 
-from engage.models import AuditEvent, Consultation, JobStatus, Question, Theme, ThemingJob
+from engage.models import AuditEvent, Consultation, JobStatus, Question, Response, Theme, ThemingJob
 from tests.conftest import csrf_from, form_post
-from tests.factories import make_consultation, make_response, make_theme
+from tests.factories import make_comments, make_consultation, make_response, make_theme
 
 READ_ROUTES = [
     "/staff",
@@ -277,3 +280,145 @@ def test_cannot_publish_while_open(client, db, login):
     page = f"/staff/consultations/{c.id}/publish"
     r = form_post(client, page, page, {"action": "publish"})
     assert r.status_code == 409
+
+
+# ---- Questions are checked; a consultation is previewed before it opens -----------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_choice_question_with_no_options_is_refused(client, db, login, sessions, htmx):
+    c = make_consultation(db, status="draft", questions=[])
+    login()
+    headers = {"HX-Request": "true"} if htmx else {}
+    page = f"/staff/consultations/{c.id}"
+    r = form_post(
+        client,
+        page,
+        f"{page}/questions",
+        {"text": "Choose one", "kind": "single_choice", "options": ""},
+        headers=headers,
+    )
+    assert r.status_code == (200 if htmx else 400)
+    assert "Enter at least 2 options" in r.text and 'href="#options"' in r.text
+    assert _question_ids(sessions, c.id) == []
+
+
+def test_a_consultation_with_a_broken_question_does_not_open(client, db, login, sessions):
+    c = make_consultation(db, status="draft", questions=[{"kind": "single_choice", "text": "Choose", "options": []}])
+    login()
+    page = f"/staff/consultations/{c.id}"
+    overview = client.get(page)
+    assert "cannot open yet" in overview.text and "fewer than 2 options" in overview.text
+    r = form_post(client, page, f"{page}/status", {"action": "open"})
+    assert r.status_code == 409 and "fewer than 2 options" in r.text
+    with sessions() as s:
+        assert s.get(Consultation, c.id).status == "draft"
+    assert client.get(f"/consultations/{c.slug}").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["officer", "coalition_member"])
+def test_preview_shows_the_draft_as_residents_will_see_it_and_stores_nothing(client, db, login, sessions, role):
+    c = make_consultation(db, status="draft", title="Safer streets")
+    agree, why, how = c.questions
+    login(role)
+    assert client.get(f"/consultations/{c.slug}").status_code == 404  # still not public
+    page = client.get(f"/staff/consultations/{c.id}/preview")
+    assert page.status_code == 200 and 'data-testid="preview-banner"' in page.text
+    assert "Safer streets" in page.text and why.text in page.text and "Online vote" in page.text
+    assert f'action="/staff/consultations/{c.id}/preview"' in page.text
+    bad = form_post(client, f"/staff/consultations/{c.id}/preview", f"/staff/consultations/{c.id}/preview", {})
+    assert bad.status_code == 400 and f'href="#q{agree.id}-0"' in bad.text
+    good = form_post(
+        client,
+        f"/staff/consultations/{c.id}/preview",
+        f"/staff/consultations/{c.id}/preview",
+        {"audience": "resident", f"q{agree.id}": "Agree", f"q{why.id}": "Because", f"q{how.id}": ["Schools"]},
+    )
+    assert good.status_code == 200 and 'data-testid="preview-checked"' in good.text
+    with sessions() as s:
+        assert s.scalar(select(func.count(Response.id))) == 0
+
+
+# ---- Consultations open and close on their dates ---------------------------------------------------
+
+
+def test_a_consultation_past_its_closing_date_is_closed_everywhere(client, db, login, sessions):
+    today = dt.date.today()
+    c = make_consultation(db, status="open", title="Past its date", opens_on=today - dt.timedelta(days=20))
+    agree, why, how = c.questions
+    kept = make_response(db, c, {why.id: "Said while it was open"})
+    page = client.get(f"/consultations/{c.slug}/respond")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    token = csrf_from(page.text)
+    # The closing date passes while someone has the form open.
+    with sessions() as s:
+        s.get(Consultation, c.id).closes_on = today - dt.timedelta(days=1)
+        s.commit()
+    assert "Past its date" not in client.get("/").text
+    assert "This consultation has closed" in client.get(f"/consultations/{c.slug}").text
+    answers = {
+        "csrftoken": token,
+        "idempotency_key": key,
+        "audience": "resident",
+        f"q{agree.id}": "Agree",
+        f"q{why.id}": "Too late",
+        f"q{how.id}": ["Schools"],
+        "action": "submit",
+    }
+    late = client.post(f"/consultations/{c.slug}/respond", data=answers)
+    assert late.status_code == 409 and "not open" in late.text
+    with sessions() as s:
+        assert s.scalars(select(Response.reference)).all() == [kept.reference]
+    login()
+    assert "Closed" in client.get("/staff").text
+    overview = client.get(f"/staff/consultations/{c.id}")
+    assert 'govuk-tag--yellow">Closed' in overview.text and "Reopen consultation" in overview.text
+    publish = client.get(f"/staff/consultations/{c.id}/publish")
+    assert "Close the consultation before publishing" not in publish.text
+
+
+def test_a_scheduled_consultation_opens_on_its_date(client, db, login, sessions):
+    today = dt.date.today()
+    c = make_consultation(db, status="draft", title="Coming soon", opens_on=today + dt.timedelta(days=2))
+    login()
+    page = f"/staff/consultations/{c.id}"
+    r = form_post(client, page, f"{page}/status", {"action": "open"})
+    assert "will open by itself on" in r.text and "Scheduled to open" in r.text and "Open now" in r.text
+    client.cookies.clear()
+    assert "Coming soon" not in client.get("/").text
+    assert client.get(f"/consultations/{c.slug}").status_code == 404
+    assert client.get(f"/consultations/{c.slug}/respond").status_code == 404
+    # Its opening day comes.
+    with sessions() as s:
+        s.get(Consultation, c.id).opens_on = today
+        s.commit()
+    assert "Coming soon" in client.get("/").text
+    assert client.get(f"/consultations/{c.slug}/respond").status_code == 200
+
+
+def test_theming_run_page_says_what_theming_found(client, app, db, login, sessions):
+    c = make_consultation(db, status="closed")
+    why = c.questions[1]
+    grouped = make_comments(db, c, ["Rename the streets", "Rename them all", "Rename Beckwith Road"])
+    make_comments(db, c, ["Something else entirely"])
+    make_comments(db, c, ["You are idiots"], flags=[{"kind": "abuse", "reason": "insult"}])
+    make_comments(db, c, ["my step dad hits me"], flags=[{"kind": "safeguarding", "reason": "disclosure"}])
+    make_theme(db, why, answers=grouped, name="Rename the streets")
+    with sessions() as s:
+        from engage.models import ThemingJob
+
+        s.add(ThemingJob(consultation_id=c.id, status=JobStatus.DONE, progress=1.0, message="Finished"))
+        s.commit()
+    login()
+    page = client.get(f"/staff/consultations/{c.id}/theming")
+    found = page.text.split('data-testid="run-summary"')[1].split("</dl>")[0]
+
+    def figure(name):  # type: ignore[no-untyped-def]
+        return re.search(rf'data-testid="summary-{name}">([^<]*)<', found).group(1).strip()
+
+    # The safeguarding comment is left out of every figure: officers do not learn it exists.
+    assert figure("comments") == "5"
+    assert figure("themes") == "1"
+    assert figure("themed").startswith("3 (60%)")
+    assert figure("other").startswith("2 comments in no theme")
+    assert "Abusive or hateful language: 1" in found and "safeguarding" not in found.lower()
