@@ -78,6 +78,10 @@ class ConsultationForm(Form):
         "Aimed at young people: ask their age first, never ask under-13s for contact details, "
         "and show where to get support"
     )
+    one_question_per_page = BooleanField(
+        "Show one question on each page (GOV.UK recommends this when questions are long or need thought), "
+        "instead of all questions on one page"
+    )
     opens_on = DateField("Opens on", [Optional()], description="For example, 2027-03-01")
     closes_on = DateField("Closes on", [Optional()], description="For example, 2027-05-31")
 
@@ -121,6 +125,44 @@ def answer_field_name(question_id: int) -> str:
     return f"q{question_id}"
 
 
+# Statements that start with one of these words read on after "Select how much you agree that".
+_LOWER_FIRST = {"a", "an", "all", "more", "our", "people", "residents", "the", "there", "these", "this", "we"}
+
+
+def _question_in_message(text: str, limit: int = 90) -> str:
+    """A question short enough to quote in an error message."""
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _agree_that(text: str) -> str:
+    """ "The council should review names." → "the council should review names" (after "agree that")."""
+    text = _question_in_message(text)
+    first = text.split(" ", 1)[0]
+    return text[0].lower() + text[1:] if first.lower() in _LOWER_FIRST else text
+
+
+def answer_messages(q: QuestionSpec) -> tuple[Any, Any]:
+    """(message when a required answer is missing, message when a text answer is too long).
+
+    GOV.UK error messages say what to do about which question, so a page with several questions
+    never shows "Select an answer" twice.
+    """
+    quoted = _question_in_message(q.text)
+    if q.kind == QuestionKind.AGREEMENT:
+        missing = _l("Select how much you agree that %(statement)s", statement=_agree_that(q.text))
+    elif q.kind == QuestionKind.SINGLE_CHOICE:
+        missing = _l("Select your answer to ‘%(question)s’", question=quoted)
+    elif q.kind == QuestionKind.MULTIPLE_CHOICE:
+        missing = _l("Select at least one answer to ‘%(question)s’", question=quoted)
+    else:
+        missing = _l("Enter your answer to ‘%(question)s’", question=quoted)
+    too_long = _l(
+        "Your answer to ‘%(question)s’ must be %(max)s characters or fewer", question=quoted, max=f"{MAX_ANSWER_CHARS:,}"
+    )
+    return missing, too_long
+
+
 @functools.lru_cache(maxsize=256)
 def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str, ...]) -> type[Form]:
     """A form class for one consultation's questions (services.consultations.QuestionSpec).
@@ -138,13 +180,11 @@ def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str,
     for q in questions:
         name = answer_field_name(q.id)
         label = q.text if q.required else _l("%(question)s (optional)", question=q.text)
+        missing, too_long = answer_messages(q)
         if q.kind == QuestionKind.FREE_TEXT:
             validators: list[Any] = [
-                DataRequired(_l("Enter your answer")) if q.required else Optional(),
-                Length(
-                    max=MAX_ANSWER_CHARS,
-                    message=_l("Your answer must be %(max)s characters or fewer", max=f"{MAX_ANSWER_CHARS:,}"),
-                ),
+                DataRequired(missing) if q.required else Optional(),
+                Length(max=MAX_ANSWER_CHARS, message=too_long),
             ]
             attrs[name] = TextAreaField(label, validators, description=q.hint)
         elif q.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.AGREEMENT):
@@ -152,14 +192,14 @@ def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str,
             attrs[name] = RadioField(
                 label,
                 choices=[SelectChoice(o, _l(o) if q.kind == QuestionKind.AGREEMENT else o) for o in options],
-                validators=[InputRequired(_l("Select an answer")) if q.required else Optional()],
+                validators=[InputRequired(missing) if q.required else Optional()],
                 description=q.hint,
             )
         else:
             attrs[name] = SelectMultipleField(
                 label,
                 choices=[SelectChoice(o, o) for o in q.options],
-                validators=[DataRequired(_l("Select at least one answer")) if q.required else Optional()],
+                validators=[DataRequired(missing) if q.required else Optional()],
                 description=q.hint,
             )
     return type("ResponseForm", (Form,), attrs)

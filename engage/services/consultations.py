@@ -99,13 +99,14 @@ class ResponseFormSpec:
     young_people: bool
     audiences: tuple[str, ...]
     questions: tuple[QuestionSpec, ...]
+    one_question_per_page: bool = False
 
 
 def _response_form_query() -> Any:
     c, q = Consultation.__table__.c, Question.__table__.c
     return (
         select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences)
-        .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
+        .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required, c.one_question_per_page)
         .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
         .where(c.slug == bindparam("slug"), c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
         .order_by(q.position, q.id)
@@ -127,7 +128,15 @@ def response_form_spec(db: Session, slug: str) -> ResponseFormSpec:
         QuestionSpec(r[7], r[8], r[9], r[10] or "", tuple(r[11] or ()), bool(r[12])) for r in rows if r[7] is not None
     )
     return ResponseFormSpec(
-        first[0], first[1], first[2], first[3], first[4], bool(first[5]), tuple(first[6] or ()), questions
+        first[0],
+        first[1],
+        first[2],
+        first[3],
+        first[4],
+        bool(first[5]),
+        tuple(first[6] or ()),
+        questions,
+        bool(first[13]),
     )
 
 
@@ -180,6 +189,7 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
     consultation.body = (data.get("body") or "").strip()
     consultation.audiences = list(data["audiences"])
     consultation.young_people = bool(data.get("young_people", consultation.young_people))
+    consultation.one_question_per_page = bool(data.get("one_question_per_page", consultation.one_question_per_page))
     consultation.opens_on = data.get("opens_on")
     consultation.closes_on = data.get("closes_on")
     db.flush()

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from engage.forms import answer_field_name, response_form_for
+from engage.forms import MAX_ANSWER_CHARS, answer_field_name, response_form_for
 from engage.models import Audience, ConsultationKind, QuestionKind, Status
 from engage.services import about_you, comments, commitments, consultations, responses, theming
 from engage.services.consultations import ResponseFormSpec
@@ -73,6 +73,11 @@ def _summary(c: ResponseFormSpec, form) -> list[dict[str, object]]:  # type: ign
     return rows
 
 
+def _steps(c: ResponseFormSpec) -> list[str]:
+    """The fields in the order the one-question-per-page journey asks them."""
+    return ["audience", *(answer_field_name(q.id) for q in c.questions)]
+
+
 def _carried(data: FormData | None = None) -> dict[str, str]:
     """The anti-script fields travel through "check your answers" unchanged (see views.guard)."""
     if data is None:
@@ -80,12 +85,67 @@ def _carried(data: FormData | None = None) -> dict[str, str]:
     return {"started": str(data.get(guard.STARTED, "")), "honeypot": str(data.get(guard.HONEYPOT, ""))}
 
 
+def _page(request: Request, c: ResponseFormSpec, form, key: str, data: FormData | None, status_code: int = 200):  # type: ignore[no-untyped-def]
+    """All the questions on one page."""
+    return render(
+        request,
+        "public/respond.html",
+        {"c": c, "form": form, "idempotency_key": key, "max_chars": MAX_ANSWER_CHARS, **_carried(data)},
+        status_code=status_code,
+    )
+
+
+def _step(  # type: ignore[no-untyped-def]
+    request: Request,
+    c: ResponseFormSpec,
+    form,
+    key: str,
+    data: FormData | None,
+    name: str,
+    *,
+    to_check: bool = False,
+    status_code: int = 200,
+) -> Response:
+    """One question on its own page (GOV.UK "one thing per page"), the other answers carried."""
+    steps = _steps(c)
+    index = steps.index(name)
+    question = c.questions[index - 1] if index else None
+    return render(
+        request,
+        "public/respond_step.html",
+        {
+            "c": c,
+            "form": form,
+            "field": form[name],
+            "question": question,
+            "number": index + 1,
+            "count": len(steps),
+            "first": index == 0,
+            "to_check": to_check,
+            "idempotency_key": key,
+            "max_chars": MAX_ANSWER_CHARS,
+            **_carried(data),
+        },
+        status_code=status_code,
+    )
+
+
+def _check(request: Request, c: ResponseFormSpec, form, key: str, data: FormData) -> Response:  # type: ignore[no-untyped-def]
+    return render(
+        request,
+        "public/check.html",
+        {"c": c, "form": form, "rows": _summary(c, form), "idempotency_key": key, **_carried(data)},
+    )
+
+
 @guard.guarded("response", when=lambda data: data.get("action") == "submit")
 async def respond(request: Request) -> Response:
     """The response form, GOV.UK style: answer → check your answers → submit.
 
     Nothing is stored until the resident submits from "Check your answers"; the answers
-    travel in the form itself, so the journey works without JavaScript or server state.
+    travel in the form itself, so the journey works without JavaScript or server state. A
+    consultation shows its questions all on one page, or one on each page (an officer's choice);
+    either way a Change link on "Check your answers" opens that one question and comes back.
     """
     c = await _response_form(request)
     if c.kind == ConsultationKind.PROPOSALS:
@@ -98,31 +158,48 @@ async def respond(request: Request) -> Response:
         # Consultations for young people ask their age first: under-13s get a privacy notice for them.
         return see_other(request.url_for("your_age", slug=c.slug))
     if request.method == "GET":
-        return render(
-            request,
-            "public/respond.html",
-            {"c": c, "form": _form_for(c), "idempotency_key": responses.new_idempotency_key(), **_carried()},
-        )
+        if c.one_question_per_page:
+            return _step(request, c, _form_for(c), responses.new_idempotency_key(), None, "audience")
+        return _page(request, c, _form_for(c), responses.new_idempotency_key(), None)
 
     data = await read_form(request)
     key = str(data.get("idempotency_key", ""))
     if not _KEY.match(key):
         key = responses.new_idempotency_key()
-    action = data.get("action", "check")
+    action = str(data.get("action", "check"))
     form = _form_for(c, data)
-    if action == "change" or not form.validate():
-        return render(
-            request,
-            "public/respond.html",
-            {"c": c, "form": form, "idempotency_key": key, **_carried(data)},
-            status_code=200 if action == "change" else 400,
-        )
+    steps = _steps(c)
+    step = str(data.get("step", ""))
+    to_check = data.get("return_to") == "check"
+    valid = form.validate()
+
+    if action == "change":
+        # From "Check your answers": one question (Change link), or every question.
+        name = str(data.get("change", ""))
+        if name in steps:
+            return _step(request, c, form, key, data, name, to_check=True)
+        if c.one_question_per_page:
+            return _step(request, c, form, key, data, steps[0])
+        return _page(request, c, form, key, data)
+    if action == "back" and step in steps:
+        return _step(request, c, form, key, data, steps[max(0, steps.index(step) - 1)])
+    if action == "next" and step in steps:
+        if form[step].errors:
+            return _step(request, c, form, key, data, step, to_check=to_check, status_code=400)
+        index = steps.index(step)
+        if not to_check and index + 1 < len(steps):
+            return _step(request, c, form, key, data, steps[index + 1])
+        if not valid:  # an answer changed elsewhere is missing: ask that question next
+            first_bad = next(name for name in steps if form[name].errors)
+            return _step(request, c, form, key, data, first_bad, to_check=to_check, status_code=400)
+        return _check(request, c, form, key, data)
+    if not valid:
+        if c.one_question_per_page:
+            first_bad = next(name for name in steps if form[name].errors)
+            return _step(request, c, form, key, data, first_bad, status_code=400)
+        return _page(request, c, form, key, data, status_code=400)
     if action != "submit":
-        return render(
-            request,
-            "public/check.html",
-            {"c": c, "form": form, "rows": _summary(c, form), "idempotency_key": key, **_carried(data)},
-        )
+        return _check(request, c, form, key, data)
     try:
         receipt = await call(
             request,

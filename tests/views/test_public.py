@@ -207,3 +207,103 @@ def test_closing_is_seen_by_a_submission_even_when_the_form_was_read_moments_bef
     r = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="submit"))
     assert r.status_code == 409 and "This consultation is not open" in r.text
     assert db.scalar(select(func.count(Response.id))) == 0
+
+
+def test_error_messages_name_the_question(client, db):
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    r = client.post(f"/consultations/{c.slug}/respond", data={"csrftoken": token, "idempotency_key": key})
+    assert r.status_code == 400
+    assert "Select how much you agree that the council should review names linked to slavery" in r.text
+    assert "Enter your answer to ‘Why do you feel that way?’" in r.text
+    assert "Select an answer<" not in r.text
+
+
+def test_long_answers_have_a_character_count_that_works_without_javascript(client, db):
+    c = make_consultation(db)
+    page = client.get(f"/consultations/{c.slug}/respond")
+    why = c.questions[1]
+    assert 'data-module="govuk-character-count" data-maxlength="10000"' in page.text
+    assert f'aria-describedby="q{why.id}-info' in page.text
+    assert f'id="q{why.id}-info"' in page.text and "You can enter up to 10,000 characters" in page.text
+
+
+def test_check_answers_has_a_change_link_for_every_answer_that_comes_back(client, db):
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    check = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key))
+    agree, why, how = c.questions
+    for field in ("audience", f"q{agree.id}", f"q{why.id}", f"q{how.id}"):
+        assert f'name="change" value="{field}"' in check.text
+    # Change one answer: that question alone, as the page heading, the others carried.
+    change = client.post(
+        f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="change", change=f"q{why.id}")
+    )
+    assert change.status_code == 200
+    assert '<h1 class="govuk-label-wrapper">' in change.text and "Olive Morris" in change.text
+    assert 'name="return_to" value="check"' in change.text
+    assert f'type="hidden" name="q{agree.id}" value="Agree"' in change.text
+    back = client.post(
+        f"/consultations/{c.slug}/respond",
+        data=_answers(c, token, key, action="next", step=f"q{why.id}", return_to="check", **{f"q{why.id}": "Changed"}),
+    )
+    assert back.status_code == 200 and "Check your answers" in back.text
+    assert "Changed" in back.text and "Olive Morris" not in back.text
+    # A change that leaves a required answer empty says so on that question's page.
+    empty = client.post(
+        f"/consultations/{c.slug}/respond",
+        data=_answers(c, token, key, action="next", step=f"q{why.id}", return_to="check", **{f"q{why.id}": ""}),
+    )
+    assert empty.status_code == 400 and "Enter your answer to ‘Why do you feel that way?’" in empty.text
+
+
+def test_one_question_per_page_walks_each_question_then_checks_answers(client, db, sessions):
+    c = make_consultation(db, one_question_per_page=True)
+    agree, why, how = c.questions
+    first = client.get(f"/consultations/{c.slug}/respond")
+    assert "Question 1 of 4" in first.text and 'name="step" value="audience"' in first.text
+    assert f'name="q{agree.id}"' not in first.text
+    token = csrf_from(first.text)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', first.text).group(1)
+    data = {"csrftoken": token, "idempotency_key": key, "action": "next"}
+    url = f"/consultations/{c.slug}/respond"
+    missing = client.post(url, data={**data, "step": "audience"})
+    assert missing.status_code == 400 and "Select which of these best describes you" in missing.text
+    data["audience"] = "resident"
+    r = client.post(url, data={**data, "step": "audience"})
+    assert "Question 2 of 4" in r.text and '<h1 class="govuk-fieldset__heading">' in r.text
+    assert 'type="hidden" name="audience" value="resident"' in r.text
+    data[f"q{agree.id}"] = "Agree"
+    r = client.post(url, data={**data, "step": f"q{agree.id}"})
+    assert "Question 3 of 4" in r.text
+    previous = client.post(url, data={**data, "step": f"q{why.id}", "action": "back"})
+    assert "Question 2 of 4" in previous.text and 'value="Agree" checked' in previous.text
+    data[f"q{why.id}"] = "Rename it."
+    r = client.post(url, data={**data, "step": f"q{why.id}"})
+    assert "Question 4 of 4" in r.text
+    r = client.post(url, data={**data, "step": f"q{how.id}"})
+    assert "Check your answers" in r.text and "Rename it." in r.text
+    sent = client.post(url, data={**data, "action": "submit"})
+    assert "Your reference number" in sent.text
+    with sessions() as s:
+        assert s.scalar(select(func.count(Response.id))) == 1
+
+
+def test_officers_choose_one_question_per_page(client, db, login):
+    login("admin")
+    c = make_consultation(db, status="draft")
+    page = client.get(f"/staff/consultations/{c.id}/edit")
+    assert 'name="one_question_per_page"' in page.text
+    r = client.post(
+        f"/staff/consultations/{c.id}/edit",
+        data={
+            "csrftoken": csrf_from(page.text),
+            "title": c.title,
+            "summary": c.summary,
+            "audiences": ["resident"],
+            "one_question_per_page": "y",
+        },
+    )
+    assert r.status_code == 303
+    db.refresh(c)
+    assert c.one_question_per_page is True
