@@ -303,7 +303,8 @@ def test_officers_choose_one_question_per_page(client, db, login):
             "audiences": ["resident"],
             "one_question_per_page": "y",
         },
+        follow_redirects=False,
     )
-    assert r.status_code == 303
+    assert r.status_code == 303, r.text[-3000:]
     db.refresh(c)
     assert c.one_question_per_page is True
