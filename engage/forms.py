@@ -152,13 +152,13 @@ def answer_messages(q: QuestionSpec) -> tuple[Any, Any]:
     if q.kind == QuestionKind.AGREEMENT:
         missing = _l("Select how much you agree that %(statement)s", statement=_agree_that(q.text))
     elif q.kind == QuestionKind.SINGLE_CHOICE:
-        missing = _l("Select your answer to ‘%(question)s’", question=quoted)
+        missing = _l("Select your answer to: %(question)s", question=quoted)
     elif q.kind == QuestionKind.MULTIPLE_CHOICE:
-        missing = _l("Select at least one answer to ‘%(question)s’", question=quoted)
+        missing = _l("Select at least one answer to: %(question)s", question=quoted)
     else:
-        missing = _l("Enter your answer to ‘%(question)s’", question=quoted)
+        missing = _l("Enter your answer to: %(question)s", question=quoted)
     too_long = _l(
-        "Your answer to ‘%(question)s’ must be %(max)s characters or fewer", question=quoted, max=f"{MAX_ANSWER_CHARS:,}"
+        "%(question)s: your answer must be %(max)s characters or fewer", question=quoted, max=f"{MAX_ANSWER_CHARS:,}"
     )
     return missing, too_long
 

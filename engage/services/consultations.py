@@ -30,15 +30,35 @@ class ConsultationRow:
     responses: int
 
 
-def public_list(db: Session) -> tuple[list[Consultation], list[Consultation]]:
-    """Open consultations, and those with published results."""
+# The government's consultation principles: publish a response within 12 weeks of closing.
+RESULTS_DUE_AFTER = dt.timedelta(weeks=12)
+
+
+def results_due(consultation: Consultation) -> dt.date | None:
+    """When a closed consultation's results are due: 12 weeks after it closed."""
+    return consultation.closes_on + RESULTS_DUE_AFTER if consultation.closes_on else None
+
+
+@dataclass(frozen=True)
+class PublicList:
+    open_now: list[Consultation]
+    closed: list[Consultation]  # closed, results not yet published
+    published: list[Consultation]
+
+
+def public_list(db: Session) -> PublicList:
+    """Open consultations, closed ones awaiting results, and those with published results."""
     rows = db.scalars(
         select(Consultation)
-        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind.not_in(UNLISTED))
+        .where(
+            Consultation.status.in_([Status.OPEN, Status.CLOSED, Status.PUBLISHED]),
+            Consultation.kind.not_in(UNLISTED),
+        )
         .order_by(Consultation.closes_on.desc(), Consultation.title)
     ).all()
-    return (
+    return PublicList(
         [c for c in rows if c.status == Status.OPEN],
+        [c for c in rows if c.status == Status.CLOSED],
         [c for c in rows if c.status == Status.PUBLISHED],
     )
 

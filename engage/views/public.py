@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -24,15 +23,24 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 async def home(request: Request) -> Response:
-    open_now, published = await call(request, consultations.public_list)
-    return render(request, "public/home.html", {"open_now": open_now, "published": published})
+    listed = await call(request, consultations.public_list)
+    return render(
+        request,
+        "public/home.html",
+        {
+            "open_now": listed.open_now,
+            "closed": listed.closed,
+            "published": listed.published,
+            "results_due": consultations.results_due,
+        },
+    )
 
 
 async def consultation(request: Request) -> Response:
     c = await call(request, consultations.get_public, request.path_params["slug"])
     if c.kind == ConsultationKind.PROPOSALS:
         return await nominations.page(request, c)
-    return render(request, "public/consultation.html", {"c": c})
+    return render(request, "public/consultation.html", {"c": c, "results_due": consultations.results_due(c)})
 
 
 async def _response_form(request: Request) -> ResponseFormSpec:
@@ -250,7 +258,8 @@ async def results(request: Request) -> Response:
 
     c, themes, tallies, items = await call(request, load, request.path_params["slug"])
     if themes is None:
-        raise HTTPException(404, "The results of this consultation have not been published yet")
+        # Closed (or still open): say when results are due rather than "Page not found".
+        return render(request, "public/results_pending.html", {"c": c, "results_due": consultations.results_due(c)})
     return render(
         request,
         "public/results.html",

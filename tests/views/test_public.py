@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import func, select
@@ -152,9 +153,35 @@ def test_received_without_submission_redirects(client, db):
     assert str(r.url).endswith(f"/consultations/{c.slug}")
 
 
-def test_results_only_when_published(client, db):
-    c = make_consultation(db, status="closed")
-    assert client.get(f"/consultations/{c.slug}/results").status_code == 404
+def test_results_of_a_closed_consultation_say_when_they_are_due(client, db):
+    c = make_consultation(db, status="closed", closes_on=dt.date(2026, 12, 31))
+    r = client.get(f"/consultations/{c.slug}/results")
+    assert r.status_code == 200
+    assert "The results are not published yet" in r.text and "25 March 2027" in r.text
+    assert "Page not found" not in r.text
+    assert "You said, we did" not in r.text
+    assert client.get("/consultations/draft-never-public/results").status_code == 404
+
+
+def test_home_keeps_closed_consultations_findable(client, db):
+    c = make_consultation(db, status="closed", title="Closed park plans", closes_on=dt.date(2026, 12, 31))
+    home = client.get("/")
+    assert "Closed consultations" in home.text and "Closed park plans" in home.text
+    assert "Closed: results due by 25 March 2027" in home.text
+    page = client.get(f"/consultations/{c.slug}")
+    assert page.status_code == 200 and "The results are due by 25 March 2027" in page.text
+
+
+def test_results_have_charts_beside_tables(client, db):
+    c = make_consultation(db, status="published")
+    agree = c.questions[0]
+    for value in ("Agree", "Agree", "Disagree"):
+        make_response(db, c, {agree.id: value})
+    page = client.get(f"/consultations/{c.slug}/results")
+    assert page.status_code == 200
+    assert f'aria-labelledby="tally-{agree.id}-title"' in page.text
+    assert f'<title id="tally-{agree.id}-title">Chart of answers to: {agree.text}</title>' in page.text
+    assert "<table" in page.text and "67%" in page.text
 
 
 def test_results_show_themes_counts_quotes_and_response(client, db):
@@ -215,7 +242,7 @@ def test_error_messages_name_the_question(client, db):
     r = client.post(f"/consultations/{c.slug}/respond", data={"csrftoken": token, "idempotency_key": key})
     assert r.status_code == 400
     assert "Select how much you agree that the council should review names linked to slavery" in r.text
-    assert "Enter your answer to ‘Why do you feel that way?’" in r.text
+    assert "Enter your answer to: Why do you feel that way?" in r.text
     assert "Select an answer<" not in r.text
 
 
@@ -254,7 +281,7 @@ def test_check_answers_has_a_change_link_for_every_answer_that_comes_back(client
         f"/consultations/{c.slug}/respond",
         data=_answers(c, token, key, action="next", step=f"q{why.id}", return_to="check", **{f"q{why.id}": ""}),
     )
-    assert empty.status_code == 400 and "Enter your answer to ‘Why do you feel that way?’" in empty.text
+    assert empty.status_code == 400 and "Enter your answer to: Why do you feel that way?" in empty.text
 
 
 def test_one_question_per_page_walks_each_question_then_checks_answers(client, db, sessions):
