@@ -59,6 +59,10 @@ ACCESS: dict[tuple[str, str], object] = {
     # residents
     ("GET", "/"): PUBLIC,
     ("GET", "/accessibility"): PUBLIC,
+    ("GET", "/privacy"): PUBLIC,
+    ("GET", "/cookies"): PUBLIC,
+    ("GET", "/contact"): PUBLIC,
+    ("GET", "/consultations/{slug:str}/privacy"): PUBLIC,
     ("GET", "/consultations/{slug:str}"): PUBLIC,
     ("GET", "/consultations/{slug:str}/respond"): PUBLIC,
     ("POST", "/consultations/{slug:str}/respond"): PUBLIC,

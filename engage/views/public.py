@@ -15,7 +15,7 @@ from engage.services import about_you, comments, commitments, consultations, res
 from engage.services.consultations import ResponseFormSpec
 from engage.services.errors import Conflict
 from engage.templating import render
-from engage.views import guard, nominations
+from engage.views import guard, nominations, pages
 from engage.views.about_you import ages
 from engage.views.common import call, read_form, see_other
 
@@ -272,16 +272,12 @@ async def commitment_list(request: Request) -> Response:
     return render(request, "public/commitments.html", {"items": items})
 
 
-async def accessibility(request: Request) -> Response:
-    return render(request, "public/accessibility.html")
-
-
 routes = [
     Route("/", home, name="home"),
-    Route("/accessibility", accessibility, name="accessibility"),
     Route("/consultations/{slug:str}", consultation, name="consultation"),
     Route("/consultations/{slug:str}/respond", respond, methods=["GET", "POST"], name="respond"),
     Route("/consultations/{slug:str}/received", received, name="received"),
     Route("/consultations/{slug:str}/results", results, name="results"),
     Route("/commitments", commitment_list, name="commitments"),
+    *pages.routes,
 ]
