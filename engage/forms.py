@@ -415,3 +415,28 @@ class StaffEraseForm(Form):
         [DataRequired("Enter the reference number"), Length(max=40, message="Enter the reference number")],
         description="For example, ABCD-EFGH",
     )
+
+
+class ResumeForm(Form):
+    code = StringField(
+        _l("Your code"),
+        [DataRequired(_l("Enter the code you were given when you saved your response"))],
+        description=_l(
+            "For example, ABCD-EFGH-JKMN. It was on the page you saw when you saved, "
+            "and in the email if you asked for one."
+        ),
+    )
+
+
+class SendToMeForm(Form):
+    """An address used to send one email, then forgotten (never stored)."""
+
+    email = EmailField(
+        _l("Email address"),
+        [
+            DataRequired(_l("Enter your email address")),
+            Length(max=254, message=_l("Email address must be 254 characters or fewer")),
+            Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE),
+        ],
+        description=_l("We will use it to send this one email, and not keep it"),
+    )

@@ -335,3 +335,92 @@ def test_officers_choose_one_question_per_page(client, db, login):
     assert r.status_code == 303, r.text[-3000:]
     db.refresh(c)
     assert c.one_question_per_page is True
+
+
+def _mailing(client, settings, smtp):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    inbox, config = smtp
+    client.app.state.settings = dataclasses.replace(
+        settings, smtp_host=config.host, smtp_port=config.port, smtp_from=config.sender
+    )
+    return inbox
+
+
+def test_save_and_come_back_with_a_code_then_send(client, db, sessions):
+    c = make_consultation(db)
+    why = c.questions[1]
+    token, key = _form(client, c)
+    saved = client.post(
+        f"/consultations/{c.slug}/respond",
+        data={"csrftoken": token, "idempotency_key": key, "action": "save", f"q{why.id}": "Half a thought"},
+    )
+    assert saved.status_code == 200 and "Your answers have been saved" in saved.text
+    assert str(saved.url).endswith(f"/consultations/{c.slug}/saved")  # no code in the URL
+    code = re.search(r'data-testid="draft-code">([A-Z0-9-]+)<', saved.text).group(1)
+    assert "Send me the link" not in saved.text  # no email set up: the code on screen only
+    with sessions() as s:
+        assert s.scalar(select(func.count(Response.id))) == 0
+
+    resume = client.get(f"/consultations/{c.slug}/resume")
+    bad = client.post(f"/consultations/{c.slug}/resume", data={"csrftoken": csrf_from(resume.text), "code": "nonsense"})
+    assert bad.status_code == 400 and "Enter the code in the correct format" in bad.text
+    wrong = client.post(
+        f"/consultations/{c.slug}/resume", data={"csrftoken": csrf_from(resume.text), "code": "ABCD-EFGH-JKMN"}
+    )
+    assert wrong.status_code == 400 and "No saved response has this code" in wrong.text
+    back = client.post(f"/consultations/{c.slug}/resume", data={"csrftoken": csrf_from(resume.text), "code": code})
+    assert back.status_code == 200 and "Half a thought" in back.text
+    assert "There is a problem" not in back.text  # unanswered questions are not errors yet
+    assert f'name="draft" value="{code}"' in back.text
+
+    data = _answers(c, csrf_from(back.text), key, action="submit", draft=code)
+    sent = client.post(f"/consultations/{c.slug}/respond", data=data)
+    assert "Your reference number" in sent.text
+    again = client.post(f"/consultations/{c.slug}/resume", data={"csrftoken": csrf_from(resume.text), "code": code})
+    assert again.status_code == 400  # sent: the draft is gone
+
+
+def test_saved_link_is_emailed_where_email_is_set_up(client, db, settings, smtp):
+    inbox = _mailing(client, settings, smtp)
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    saved = client.post(
+        f"/consultations/{c.slug}/respond", data={"csrftoken": token, "idempotency_key": key, "action": "save"}
+    )
+    code = re.search(r'data-testid="draft-code">([A-Z0-9-]+)<', saved.text).group(1)
+    assert "Send me the link" in saved.text
+    r = client.post(f"/consultations/{c.slug}/saved", data={"csrftoken": csrf_from(saved.text), "email": "x"})
+    assert r.status_code == 400 and "correct format" in r.text
+    r = client.post(
+        f"/consultations/{c.slug}/saved", data={"csrftoken": csrf_from(saved.text), "email": "amina@example.org"}
+    )
+    assert "We have sent you an email" in r.text
+    [(to, body)] = inbox.messages
+    assert to == ["amina@example.org"] and code in body and f"/consultations/{c.slug}/resume" in body
+
+
+def test_after_sending_a_resident_can_print_download_and_email_a_copy(client, db, settings, smtp):
+    inbox = _mailing(client, settings, smtp)
+    c = make_consultation(db)
+    token, key = _form(client, c)
+    received = client.post(f"/consultations/{c.slug}/respond", data=_answers(c, token, key, action="submit"))
+    assert f'href="/consultations/{c.slug}/received/copy"' in received.text
+    copy = client.get(f"/consultations/{c.slug}/received/copy")
+    assert copy.status_code == 200 and "Olive Morris" in copy.text and "Workshops" in copy.text
+    text = client.get(f"/consultations/{c.slug}/received/copy.txt")
+    assert text.headers["content-disposition"].startswith("attachment;")
+    assert "Olive Morris" in text.text and "Reference number:" in text.text
+    r = client.post(
+        f"/consultations/{c.slug}/received/copy", data={"csrftoken": csrf_from(copy.text), "email": "a@example.org"}
+    )
+    assert "We have emailed you a copy" in r.text
+    [(to, body)] = inbox.messages
+    assert to == ["a@example.org"] and "Olive Morris" in body
+
+
+def test_a_copy_is_only_for_the_person_who_sent_it(client, db):
+    c = make_consultation(db)
+    r = client.get(f"/consultations/{c.slug}/received/copy")
+    assert str(r.url).endswith(f"/consultations/{c.slug}")
+    assert client.get(f"/consultations/{c.slug}/received/copy.txt").url.path == f"/consultations/{c.slug}"
