@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from wtforms import (
@@ -285,7 +286,8 @@ class ServiceAreaForm(Form):
     name = StringField("Name of the service area", [DataRequired("Enter the name of the service area")])
 
 
-def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str]) -> type[Form]:
+def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str], subject: str = "") -> type[Form]:
+    """The proposal form; its hint names the consultation's own subject (a park is not a street)."""
     return type(
         "ProposalForm",
         (Form,),
@@ -296,7 +298,11 @@ def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str
                     DataRequired(_l("Enter your proposal")),
                     Length(max=120, message=_l("Your proposal must be 120 characters or fewer")),
                 ],
-                description=_l("For example, a new name for the street, in a few words"),
+                description=(
+                    _l("In a few words: what you propose for %(subject)s", subject=subject)
+                    if subject
+                    else _l("In a few words: what you propose")
+                ),
             ),
             "reason": TextAreaField(
                 reason_label,
@@ -329,6 +335,24 @@ class SupportForm(Form):
     )
 
 
+_NAME_WORD = re.compile(r"^[A-Za-z][A-Za-z'\u2019-]+$")
+
+
+def looks_like_full_name(name: str) -> bool:
+    """ "Sarah Jones" does; "Happy Cyclist", "Sarah" and "ParkFan22" do not.
+
+    Two to four capitalised words of letters, not all of them everyday words. Only a warning
+    (people can keep the name), so a rough rule is enough: a name that is also a word, like
+    "Rose Green", gets no warning.
+    """
+    from nlp.redact import is_common  # the redaction step's word list (texts in, results out)
+
+    words = name.split()
+    if not 2 <= len(words) <= 4 or not all(_NAME_WORD.match(w) and w[0].isupper() for w in words):
+        return False
+    return not all(is_common(w) for w in words)
+
+
 class ReplyForm(Form):
     display_name = StringField(
         _l("Display name"),
@@ -339,6 +363,9 @@ class ReplyForm(Form):
         ],
         description=_l("Shown with your post. Do not use your full name or email address"),
     )
+    name_warning = False
+    # Shown only after the full-name warning: keeping the name is the resident's choice.
+    keep_name = BooleanField(_l("I want to use this name anyway"))
     text = TextAreaField(
         _l("Your post"),
         [
@@ -346,6 +373,17 @@ class ReplyForm(Form):
             Length(max=5000, message=_l("Your post must be 5,000 characters or fewer")),
         ],
     )
+
+    def validate_display_name(self, field: StringField) -> None:
+        self.name_warning = looks_like_full_name(field.data or "") and not self.keep_name.data
+        if self.name_warning:
+            raise ValidationError(
+                _l(
+                    "%(name)s looks like a full name, and everyone can read it. Choose a nickname, or tick "
+                    "the box to use this name anyway",
+                    name=(field.data or "").strip(),
+                )
+            )
 
 
 class ThreadForm(ReplyForm):
@@ -407,6 +445,15 @@ class EraseForm(Form):
         ],
         description=_l("For example, ABCD-EFGH. It was on the page you saw after you responded."),
     )
+
+    def validate_reference(self, field: StringField) -> None:
+        # Checked here, before the request counts against the hourly limit: a typo costs nothing.
+        from engage.services.erasure import normalise
+
+        if normalise(field.data or "") is None:
+            raise ValidationError(
+                _l("Enter a reference number in the correct format: 8 letters and numbers, like ABCD-EFGH")
+            )
 
 
 class StaffEraseForm(Form):
