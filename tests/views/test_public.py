@@ -373,6 +373,12 @@ def test_save_and_come_back_with_a_code_then_send(client, db, sessions):
     assert back.status_code == 200 and "Half a thought" in back.text
     assert "There is a problem" not in back.text  # unanswered questions are not errors yet
     assert f'name="draft" value="{code}"' in back.text
+    # The code travels with the answers through a Change link.
+    change = client.post(
+        f"/consultations/{c.slug}/respond",
+        data=_answers(c, csrf_from(back.text), key, action="change", change=f"q{why.id}", draft=code),
+    )
+    assert f'name="draft" value="{code}"' in change.text
 
     data = _answers(c, csrf_from(back.text), key, action="submit", draft=code)
     sent = client.post(f"/consultations/{c.slug}/respond", data=data)
