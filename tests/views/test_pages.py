@@ -77,6 +77,7 @@ def test_accessibility_statement_follows_the_public_sector_model(client, council
     assert "Equality Advisory and Support Service" in page
     assert "prepared on 30 November 2026" in page and "last reviewed on 1 December 2026" in page
     assert "haveyoursay@eastford.example" in page
+    assert "zoom in up to 400% without" in page and "%%" not in page
 
 
 def _cookie_names(response) -> set[str]:  # type: ignore[no-untyped-def]
