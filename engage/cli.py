@@ -282,7 +282,8 @@ def worker() -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would be deleted, and delete nothing")
 def retention(dry_run: bool) -> None:
     """Delete contact details and equality answers of consultations closed more than
-    ENGAGE_RETENTION_DAYS days ago (equality counts are kept, with disclosure control)."""
+    ENGAGE_RETENTION_DAYS days ago (equality counts are kept, with disclosure control), and
+    saved draft responses that expired or whose consultation closed."""
     import datetime as dt
 
     from engage.services import retention as service
@@ -300,6 +301,11 @@ def retention(dry_run: bool) -> None:
         f"{len(report.consultations)} consultations closed before {report.cutoff.isoformat()} "
         f"(retention {report.days} days)"
     )
+    if not dry_run:
+        from engage.services import drafts
+
+        with _database(settings) as sessions, sessions() as session:
+            click.echo(f"Deleted {drafts.purge(session)} saved responses that expired or whose consultation closed")
 
 
 @main.command("reset-totp")

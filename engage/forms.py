@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from wtforms import (
@@ -120,6 +121,10 @@ class ConsultationForm(Form):
         "Aimed at young people: ask their age first, never ask under-13s for contact details, "
         "and show where to get support"
     )
+    one_question_per_page = BooleanField(
+        "Show one question on each page (GOV.UK recommends this when questions are long or need thought), "
+        "instead of all questions on one page"
+    )
     opens_on = DateField("Opens on", [Optional()], description="For example, 2027-03-01")
     closes_on = DateField("Closes on", [Optional()], description="For example, 2027-05-31")
 
@@ -165,6 +170,44 @@ def answer_field_name(question_id: int) -> str:
     return f"q{question_id}"
 
 
+# Statements that start with one of these words read on after "Select how much you agree that".
+_LOWER_FIRST = {"a", "an", "all", "more", "our", "people", "residents", "the", "there", "these", "this", "we"}
+
+
+def _question_in_message(text: str, limit: int = 90) -> str:
+    """A question short enough to quote in an error message."""
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _agree_that(text: str) -> str:
+    """ "The council should review names." → "the council should review names" (after "agree that")."""
+    text = _question_in_message(text)
+    first = text.split(" ", 1)[0]
+    return text[0].lower() + text[1:] if first.lower() in _LOWER_FIRST else text
+
+
+def answer_messages(q: QuestionSpec) -> tuple[Any, Any]:
+    """(message when a required answer is missing, message when a text answer is too long).
+
+    GOV.UK error messages say what to do about which question, so a page with several questions
+    never shows "Select an answer" twice.
+    """
+    quoted = _question_in_message(q.text)
+    if q.kind == QuestionKind.AGREEMENT:
+        missing = _l("Select how much you agree that %(statement)s", statement=_agree_that(q.text))
+    elif q.kind == QuestionKind.SINGLE_CHOICE:
+        missing = _l("Select your answer to: %(question)s", question=quoted)
+    elif q.kind == QuestionKind.MULTIPLE_CHOICE:
+        missing = _l("Select at least one answer to: %(question)s", question=quoted)
+    else:
+        missing = _l("Enter your answer to: %(question)s", question=quoted)
+    too_long = _l(
+        "%(question)s: your answer must be %(max)s characters or fewer", question=quoted, max=f"{MAX_ANSWER_CHARS:,}"
+    )
+    return missing, too_long
+
+
 @functools.lru_cache(maxsize=256)
 def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str, ...]) -> type[Form]:
     """A form class for one consultation's questions (services.consultations.QuestionSpec).
@@ -184,13 +227,11 @@ def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str,
     for q in questions:
         name = answer_field_name(q.id)
         label = q.text if q.required else _l("%(question)s (optional)", question=q.text)
+        missing, too_long = answer_messages(q)
         if q.kind == QuestionKind.FREE_TEXT:
             validators: list[Any] = [
-                DataRequired(_l("Enter your answer")) if q.required else Optional(),
-                Length(
-                    max=MAX_ANSWER_CHARS,
-                    message=_l("Your answer must be %(max)s characters or fewer", max=f"{MAX_ANSWER_CHARS:,}"),
-                ),
+                DataRequired(missing) if q.required else Optional(),
+                Length(max=MAX_ANSWER_CHARS, message=too_long),
             ]
             attrs[name] = TextAreaField(label, validators, description=q.hint)
         elif q.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.AGREEMENT):
@@ -198,14 +239,14 @@ def response_form_for(questions: tuple[QuestionSpec, ...], audiences: tuple[str,
             attrs[name] = RadioField(
                 label,
                 choices=[SelectChoice(o, _l(o) if q.kind == QuestionKind.AGREEMENT else o) for o in options],
-                validators=[InputRequired(_l("Select an answer")) if q.required else Optional()],
+                validators=[InputRequired(missing) if q.required else Optional()],
                 description=q.hint,
             )
         else:
             attrs[name] = SelectMultipleField(
                 label,
                 choices=[SelectChoice(o, o) for o in q.options],
-                validators=[DataRequired(_l("Select at least one answer")) if q.required else Optional()],
+                validators=[DataRequired(missing) if q.required else Optional()],
                 description=q.hint,
             )
     return type("ResponseForm", (Form,), attrs)
@@ -291,7 +332,8 @@ class ServiceAreaForm(Form):
     name = StringField("Name of the service area", [DataRequired("Enter the name of the service area")])
 
 
-def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str]) -> type[Form]:
+def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str], subject: str = "") -> type[Form]:
+    """The proposal form; its hint names the consultation's own subject (a park is not a street)."""
     return type(
         "ProposalForm",
         (Form,),
@@ -302,7 +344,11 @@ def proposal_form_class(reason_label: str, reason_hint: str, audiences: list[str
                     DataRequired(_l("Enter your proposal")),
                     Length(max=120, message=_l("Your proposal must be 120 characters or fewer")),
                 ],
-                description=_l("For example, a new name for the street, in a few words"),
+                description=(
+                    _l("In a few words: what you propose for %(subject)s", subject=subject)
+                    if subject
+                    else _l("In a few words: what you propose")
+                ),
             ),
             "reason": TextAreaField(
                 reason_label,
@@ -335,6 +381,24 @@ class SupportForm(Form):
     )
 
 
+_NAME_WORD = re.compile(r"^[A-Za-z][A-Za-z'\u2019-]+$")
+
+
+def looks_like_full_name(name: str) -> bool:
+    """ "Sarah Jones" does; "Happy Cyclist", "Sarah" and "ParkFan22" do not.
+
+    Two to four capitalised words of letters, not all of them everyday words. Only a warning
+    (people can keep the name), so a rough rule is enough: a name that is also a word, like
+    "Rose Green", gets no warning.
+    """
+    from nlp.redact import is_common  # the redaction step's word list (texts in, results out)
+
+    words = name.split()
+    if not 2 <= len(words) <= 4 or not all(_NAME_WORD.match(w) and w[0].isupper() for w in words):
+        return False
+    return not all(is_common(w) for w in words)
+
+
 class ReplyForm(Form):
     display_name = StringField(
         _l("Display name"),
@@ -345,6 +409,9 @@ class ReplyForm(Form):
         ],
         description=_l("Shown with your post. Do not use your full name or email address"),
     )
+    name_warning = False
+    # Shown only after the full-name warning: keeping the name is the resident's choice.
+    keep_name = BooleanField(_l("I want to use this name anyway"))
     text = TextAreaField(
         _l("Your post"),
         [
@@ -352,6 +419,17 @@ class ReplyForm(Form):
             Length(max=5000, message=_l("Your post must be 5,000 characters or fewer")),
         ],
     )
+
+    def validate_display_name(self, field: StringField) -> None:
+        self.name_warning = looks_like_full_name(field.data or "") and not self.keep_name.data
+        if self.name_warning:
+            raise ValidationError(
+                _l(
+                    "%(name)s looks like a full name, and everyone can read it. Choose a nickname, or tick "
+                    "the box to use this name anyway",
+                    name=(field.data or "").strip(),
+                )
+            )
 
 
 class ThreadForm(ReplyForm):
@@ -414,10 +492,44 @@ class EraseForm(Form):
         description=_l("For example, ABCD-EFGH. It was on the page you saw after you responded."),
     )
 
+    def validate_reference(self, field: StringField) -> None:
+        # Checked here, before the request counts against the hourly limit: a typo costs nothing.
+        from engage.services.erasure import normalise
+
+        if normalise(field.data or "") is None:
+            raise ValidationError(
+                _l("Enter a reference number in the correct format: 8 letters and numbers, like ABCD-EFGH")
+            )
+
 
 class StaffEraseForm(Form):
     reference = StringField(
         "Reference number",
         [DataRequired("Enter the reference number"), Length(max=40, message="Enter the reference number")],
         description="For example, ABCD-EFGH",
+    )
+
+
+class ResumeForm(Form):
+    code = StringField(
+        _l("Your code"),
+        [DataRequired(_l("Enter the code you were given when you saved your response"))],
+        description=_l(
+            "For example, ABCD-EFGH-JKMN. It was on the page you saw when you saved, "
+            "and in the email if you asked for one."
+        ),
+    )
+
+
+class SendToMeForm(Form):
+    """An address used to send one email, then forgotten (never stored)."""
+
+    email = EmailField(
+        _l("Email address"),
+        [
+            DataRequired(_l("Enter your email address")),
+            Length(max=254, message=_l("Email address must be 254 characters or fewer")),
+            Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE),
+        ],
+        description=_l("We will use it to send this one email, and not keep it"),
     )

@@ -209,6 +209,8 @@ class Consultation(Base):
     )
     # Aimed at young people: asks their age first, keeps under-13s' contact details out, shows support.
     young_people: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # GOV.UK "one thing per page": each question on its own page, instead of all on one page.
+    one_question_per_page: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="consultation",
@@ -274,6 +276,21 @@ class Response(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True)
 
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan", lazy="raise")
+
+
+class ResponseDraft(Base):
+    """Answers a resident saved to finish later. Found by a keyed hash of the code they were given
+    (never the code itself), and deleted when it expires or the response is sent."""
+
+    __tablename__ = "response_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    # The answers as JSON, sealed with a key derived from the code: unreadable without it.
+    sealed_answers: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
 class Answer(Base):

@@ -42,6 +42,17 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     # Contact details and equality answers are deleted this many days after a consultation closes.
     retention_days: int = 365
+    # Saved, unsent responses ("save and come back later") are deleted this many days after saving.
+    draft_days: int = 28
+    # The council's details, shown on the privacy notice, contact page and accessibility statement.
+    council_name: str = "Northbridge Council"
+    council_address: str = "Town Hall, High Street, Northbridge NB1 1AA"
+    council_email: str = "engage@northbridge.example"
+    council_phone: str = ""
+    dpo_email: str = "dpo@northbridge.example"
+    # When the accessibility statement was prepared and last reviewed (YYYY-MM-DD).
+    accessibility_prepared: str = "2026-12-04"
+    accessibility_reviewed: str = "2026-12-04"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +79,14 @@ class Settings:
             public_rate_limit=config("ENGAGE_PUBLIC_RATE_LIMIT", default="60/10 minutes"),
             form_cache_seconds=config("ENGAGE_FORM_CACHE_SECONDS", cast=float, default=5.0),
             retention_days=config("ENGAGE_RETENTION_DAYS", cast=int, default=365),
+            draft_days=config("ENGAGE_DRAFT_DAYS", cast=int, default=28),
+            council_name=config("ENGAGE_COUNCIL_NAME", default=cls.council_name),
+            council_address=config("ENGAGE_COUNCIL_ADDRESS", default=cls.council_address),
+            council_email=config("ENGAGE_COUNCIL_EMAIL", default=cls.council_email),
+            council_phone=config("ENGAGE_COUNCIL_PHONE", default=cls.council_phone),
+            dpo_email=config("ENGAGE_DPO_EMAIL", default=cls.dpo_email),
+            accessibility_prepared=config("ENGAGE_ACCESSIBILITY_PREPARED", default=cls.accessibility_prepared),
+            accessibility_reviewed=config("ENGAGE_ACCESSIBILITY_REVIEWED", default=cls.accessibility_reviewed),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,15 +45,35 @@ class ConsultationRow:
     responses: int
 
 
-def public_list(db: Session) -> tuple[list[Consultation], list[Consultation]]:
-    """Open consultations, and those with published results."""
+# The government's consultation principles: publish a response within 12 weeks of closing.
+RESULTS_DUE_AFTER = dt.timedelta(weeks=12)
+
+
+def results_due(consultation: Consultation) -> dt.date | None:
+    """When a closed consultation's results are due: 12 weeks after it closed."""
+    return consultation.closes_on + RESULTS_DUE_AFTER if consultation.closes_on else None
+
+
+@dataclass(frozen=True)
+class PublicList:
+    open_now: list[Consultation]
+    closed: list[Consultation]  # closed, results not yet published
+    published: list[Consultation]
+
+
+def public_list(db: Session) -> PublicList:
+    """Open consultations, closed ones awaiting results, and those with published results."""
     rows = db.scalars(
         select(Consultation)
-        .where(Consultation.status.in_([Status.OPEN, Status.PUBLISHED]), Consultation.kind.not_in(UNLISTED))
+        .where(
+            Consultation.status.in_([Status.OPEN, Status.CLOSED, Status.PUBLISHED]),
+            Consultation.kind.not_in(UNLISTED),
+        )
         .order_by(Consultation.closes_on.desc(), Consultation.title)
     ).all()
-    return (
+    return PublicList(
         [c for c in rows if c.status == Status.OPEN],
+        [c for c in rows if c.status == Status.CLOSED],
         [c for c in rows if c.status == Status.PUBLISHED],
     )
 
@@ -113,6 +134,7 @@ class ResponseFormSpec:
     young_people: bool
     audiences: tuple[str, ...]
     questions: tuple[QuestionSpec, ...]
+    one_question_per_page: bool = False
 
 
 def _response_form_query() -> Any:
@@ -121,7 +143,7 @@ def _response_form_query() -> Any:
     c, q = Consultation.__table__.c, Question.__table__.c
     return (
         select(c.id, c.slug, c.title, c.status, c.kind, c.young_people, c.audiences, c.opens_on, c.closes_on)
-        .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required)
+        .add_columns(q.id, q.kind, q.text, q.hint, q.options, q.required, c.one_question_per_page)
         .select_from(Consultation.__table__.outerjoin(Question.__table__, q.consultation_id == c.id))
         .where(c.slug == bindparam("slug"), c.status != Status.DRAFT, c.kind.not_in(UNLISTED))
         .order_by(q.position, q.id)
@@ -146,7 +168,15 @@ def response_form_spec(db: Session, slug: str) -> ResponseFormSpec:
         QuestionSpec(r[9], r[10], r[11], r[12] or "", tuple(r[13] or ()), bool(r[14])) for r in rows if r[9] is not None
     )
     return ResponseFormSpec(
-        first[0], first[1], first[2], status, first[4], bool(first[5]), tuple(first[6] or ()), questions
+        first[0],
+        first[1],
+        first[2],
+        status,
+        first[4],
+        bool(first[5]),
+        tuple(first[6] or ()),
+        questions,
+        bool(first[15]),
     )
 
 
@@ -165,6 +195,7 @@ def preview_spec(consultation: Consultation) -> ResponseFormSpec:
         bool(consultation.young_people),
         tuple(consultation.audiences or ()),
         questions,
+        bool(consultation.one_question_per_page),
     )
 
 
@@ -224,6 +255,7 @@ def save(db: Session, actor_id: int, data: dict[str, Any], consultation_id: int 
     consultation.body = (data.get("body") or "").strip()
     consultation.audiences = list(data["audiences"])
     consultation.young_people = bool(data.get("young_people", consultation.young_people))
+    consultation.one_question_per_page = bool(data.get("one_question_per_page", consultation.one_question_per_page))
     consultation.opens_on = data.get("opens_on")
     consultation.closes_on = data.get("closes_on")
     db.flush()

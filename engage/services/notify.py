@@ -91,6 +91,22 @@ def send_published(db: Session, consultation_id: int, smtp: SmtpConfig, base_url
     return SendReport(sent, failed)
 
 
+def send(smtp: SmtpConfig, to: str, subject: str, body: str) -> bool:
+    """One plain-text email to one person. True if it was sent; a failure is logged without the address."""
+    msg = EmailMessage()
+    msg["From"] = smtp.sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
+            server.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("email not sent: %s", type(exc).__name__)
+        return False
+    return True
+
+
 def send_support_confirmation(smtp: SmtpConfig, to: str, proposal_title: str, link: str) -> bool:
     """Ask someone to confirm a support they gave with their email address. True if it was sent."""
     msg = EmailMessage()

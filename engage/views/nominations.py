@@ -31,7 +31,7 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 def _form_class(c: Consultation):  # type: ignore[no-untyped-def]
     q = proposals.reason_question(c)
-    return proposal_form_class(q.text, q.hint, c.audiences)
+    return proposal_form_class(q.text, q.hint, c.audiences, subject=c.title)
 
 
 async def _proposals_consultation(request: Request) -> Consultation:

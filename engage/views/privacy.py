@@ -27,12 +27,13 @@ async def erase_form(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "public/erase.html", {"form": EraseForm()})
     data = await read_form(request)
-    address = request.client.host if request.client else "unknown"
-    if not request.app.state.throttle.hit(ERASE_LIMIT, "erase-address", address):
-        log.warning("erasure requests throttled")
-        raise HTTPException(429, "Wait an hour, then try again.")
     form = EraseForm(data)
     if form.validate():
+        # Only well-formed references count against the limit, so a typo never locks someone out.
+        address = request.client.host if request.client else "unknown"
+        if not request.app.state.throttle.hit(ERASE_LIMIT, "erase-address", address):
+            log.warning("erasure requests throttled")
+            raise HTTPException(429, "Wait an hour, then try again.")
         try:
             await call(request, erasure.request_erasure, request.app.state.settings.secret_key, form.reference.data)
         except ValidationFailed as exc:

@@ -35,6 +35,7 @@ def _consultation_data(form: ConsultationForm) -> dict[str, object]:
         "body": form.body.data,
         "audiences": form.audiences.data,
         "young_people": bool(form.young_people.data),
+        "one_question_per_page": bool(form.one_question_per_page.data),
         "kind": form.kind.data if form.kind.data in ("consultation", "proposals") else "consultation",
         "opens_on": form.opens_on.data,
         "closes_on": form.closes_on.data,

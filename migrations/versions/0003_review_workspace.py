@@ -205,7 +205,10 @@ def upgrade() -> None:
             ["answer_id"], ["answers.id"], name=op.f("fk_theme_rejections_answer_id_answers"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["officer_id"], ["staff_users.id"], name=op.f("fk_theme_rejections_officer_id_staff_users"), ondelete="SET NULL"
+            ["officer_id"],
+            ["staff_users.id"],
+            name=op.f("fk_theme_rejections_officer_id_staff_users"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["theme_id"], ["themes.id"], name=op.f("fk_theme_rejections_theme_id_themes"), ondelete="CASCADE"

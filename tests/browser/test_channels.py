@@ -132,7 +132,7 @@ def test_nominations_propose_and_support(live_server, page, db, sessions):
     page.get_by_label("Why does it matter?").fill("She started the carnival that brings the whole area together.")
     page.get_by_label("Resident", exact=True).check()
     page.get_by_role("button", name="Send proposal").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Response received")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Proposal sent")
 
     page.goto(f"{live_server}/consultations/{c.slug}")
     expect(page.get_by_role("heading", name="Claudia Jones Square")).to_be_visible()

@@ -173,3 +173,32 @@ def test_moderators_see_what_the_reporter_wrote(client, db, login, sessions):
     assert "He keeps messaging my son" in notes and forums.REPORT_REASONS["unsafe"].replace("'", "&#39;") in notes
     assert "parent@example.com" not in queue.text and forums.EMAIL_REMOVED in notes
     assert notes.count("<li>") == 1
+
+
+def test_forums_show_house_rules_beside_every_post_form(client, db):
+    assert "House rules" in client.get("/forums").text
+    r = _post(client, "/forums/parents-forum", {"title": "Parks", "display_name": "Jo", "text": "More benches."})
+    assert "House rules" in client.get("/forums/parents-forum").text
+    assert "House rules" in r.text  # the thread page, with its reply form
+
+
+def test_a_display_name_that_looks_like_a_full_name_gets_a_warning_then_can_be_kept(client, db, sessions):
+    client.get("/forums")
+    data = {"title": "Parks", "display_name": "Sarah Jones", "text": "More benches."}
+    warned = _post(client, "/forums/parents-forum", data)
+    assert warned.status_code == 400
+    assert "Sarah Jones looks like a full name" in warned.text and 'name="keep_name"' in warned.text
+    with sessions() as s:
+        assert s.scalar(select(ForumPost.id)) is None
+    kept = _post(client, "/forums/parents-forum", {**data, "keep_name": "y"})
+    assert kept.status_code == 200 and "Sarah Jones" in kept.text
+    ok = _post(client, "/forums/parents-forum", {**data, "display_name": "Happy Cyclist", "title": "Bikes"})
+    assert ok.status_code == 200 and "looks like a full name" not in ok.text
+
+
+def test_full_name_rule():
+    from engage.forms import looks_like_full_name
+
+    assert looks_like_full_name("Sarah Jones") and looks_like_full_name("Amina Okafor")
+    assert not looks_like_full_name("Sarah") and not looks_like_full_name("Happy Cyclist")
+    assert not looks_like_full_name("ParkFan22") and not looks_like_full_name("sarah jones 2")

@@ -30,7 +30,7 @@ def test_propose_then_see_it_listed(client, db, sessions):
         "audience": "resident",
     }
     r = client.post(f"/consultations/{c.slug}/propose", data=data)
-    assert "Response received" in r.text and "Answer questions about you" in r.text
+    assert "Proposal sent" in r.text and "Response received" not in r.text and "Answer questions about you" in r.text
     listed = client.get(f"/consultations/{c.slug}")
     assert "Olive Morris Square" in listed.text
     assert "once we have checked it" in listed.text  # the reason waits for the personal data check
@@ -171,3 +171,10 @@ def test_a_forged_or_expired_confirmation_link_counts_nothing(client, db, sessio
     assert r.status_code == 400 and "expired" in r.text
     with sessions() as s:
         assert s.scalar(select(Proposal.supporters)) == 0
+
+
+def test_proposal_hint_follows_the_consultations_subject(client, db):
+    c = make_proposals_consultation(db, title="Name our new park")
+    form = client.get(f"/consultations/{c.slug}/propose")
+    assert "In a few words: what you propose for Name our new park" in form.text
+    assert "street" not in form.text

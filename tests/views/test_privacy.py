@@ -123,3 +123,11 @@ def test_anonymous_visitors_go_to_sign_in(client):
     for url in STAFF_POSTS:
         r = form_post(client, "/erase", url, {"reference": "ABCD-EFGH"}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].endswith("/staff/login")
+
+
+def test_mistyped_references_get_a_clear_error_and_never_use_up_the_limit(client):
+    for _ in range(8):
+        r = form_post(client, "/erase", "/erase", {"reference": "ABCD-EFG1"})  # 1 is never in a reference
+        assert r.status_code == 400 and "8 letters and numbers, like ABCD-EFGH" in r.text
+    r = form_post(client, "/erase", "/erase", {"reference": "abcd efgh"}, follow_redirects=False)
+    assert r.status_code == 303
