@@ -48,8 +48,18 @@ def serve(host: str, port: int) -> None:
 
     from engage.app import create_app
 
+    settings = _settings()
     # uvicorn's access log records client addresses; Engage logs requests itself, without them.
-    uvicorn.run(create_app(_settings()), host=host, port=port, proxy_headers=True, access_log=False)
+    # Forwarded headers are believed only from the proxies named in ENGAGE_TRUSTED_PROXIES.
+    proxies = settings.trusted_proxies
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or "",
+        access_log=False,
+    )
 
 
 @main.group()
