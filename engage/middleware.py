@@ -119,9 +119,7 @@ def current_stamp(sessions, staff_id: int, secret: str) -> str:  # type: ignore[
 def end_sessions(sessions, staff_id: int) -> None:  # type: ignore[no-untyped-def]
     """Sign out everywhere: every cookie issued to this account so far stops working."""
     with sessions() as db:
-        db.execute(
-            update(StaffUser).where(StaffUser.id == staff_id).values(session_epoch=StaffUser.session_epoch + 1)
-        )
+        db.execute(update(StaffUser).where(StaffUser.id == staff_id).values(session_epoch=StaffUser.session_epoch + 1))
         db.commit()
 
 

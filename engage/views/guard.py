@@ -109,7 +109,7 @@ def unspend_token(db: Session, token: str, bound_key: str | None) -> None:
 def forget_spent_tokens(db: Session) -> int:
     """Tokens older than a token can be are refused by their signature anyway."""
     cutoff = utcnow() - dt.timedelta(seconds=TOKEN_MAX_AGE + 3600)
-    gone = db.execute(delete(SpentFormToken).where(SpentFormToken.spent_at < cutoff)).rowcount
+    gone = db.execute(delete(SpentFormToken).where(SpentFormToken.spent_at < cutoff)).rowcount  # type: ignore[attr-defined]
     db.commit()
     return int(gone or 0)
 

@@ -148,7 +148,10 @@ def test_sigkill_mid_load_loses_and_duplicates_nothing(database_url, db, session
     duplicated = max(0, stored - len(expected))
     # The figures for the closing note (pytest -s prints them).
     database = database_url.split(":", 1)[0].split("+", 1)[0]
-    print(f"\nSIGKILL test ({database}): {len(acknowledged)} acknowledged, killed after {killed_at}, lost {lost}, duplicated {duplicated}")
+    print(
+        f"\nSIGKILL test ({database}): {len(acknowledged)} acknowledged, killed after {killed_at}, "
+        f"lost {lost}, duplicated {duplicated}"
+    )
     assert stored == TOTAL  # retries created nothing twice
     assert lost == 0 and duplicated == 0
     assert rows == expected  # every reference shown is stored, under its own submission
