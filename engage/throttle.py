@@ -50,8 +50,14 @@ class Throttle:
         key = _key(parts)
         for rule in rules:
             if not self._limiter.hit(_item(rule), key):
-                reset = self._limiter.get_window_stats(_item(rule), key).reset_time
-                return max(1.0, reset - time.time())
+                # The longest wait of the rungs used up: after it, an attempt is sure to be let through.
+                now = time.time()
+                resets = [
+                    self._limiter.get_window_stats(_item(r), key).reset_time
+                    for r in rules
+                    if not self._limiter.test(_item(r), key)
+                ]
+                return max([1.0, *(reset - now for reset in resets)])
         return 0.0
 
     def clear_all(self, rules: Sequence[str], *parts: str) -> None:
