@@ -273,8 +273,8 @@ class AccessLogMiddleware:
 
 
 class FormEncodingMiddleware:
-    """A urlencoded POST body that is not UTF-8 gets 400: the CSRF check (asgi-csrf) decodes it
-    strictly and would fail with a server error. Only malformed clients send one."""
+    """A urlencoded POST body that is not UTF-8 gets 400, whether or not the CSRF check
+    (engage.csrf) reads it: the views decode forms as UTF-8. Only malformed clients send one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

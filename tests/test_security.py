@@ -587,3 +587,17 @@ def test_import_batches_retry_reference_collisions(monkeypatch, db, sessions):  
         done = imports.get_job(s, job.id)
         assert done.status == ImportStatus.DONE, done.error
         assert done.created_count == 30
+
+
+def test_rate_limits_count_an_ipv6_household_once():  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from engage.security import client_address
+
+    def at(host: str) -> str:
+        return client_address(SimpleNamespace(client=SimpleNamespace(host=host)))  # type: ignore[arg-type]
+
+    assert at("2001:db8:1:2:aaaa::1") == at("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert at("2001:db8:1:3::1") != at("2001:db8:1:2::1")
+    assert at("203.0.113.5") == "203.0.113.5" and at("::ffff:203.0.113.5") == "203.0.113.5"
+    assert at("testclient") == "testclient"

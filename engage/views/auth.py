@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from engage.forms import CodeForm, LoginForm
 from engage.middleware import current_stamp, end_sessions, start_staff_session
-from engage.security import STAFF_ROLES, requires_role
+from engage.security import STAFF_ROLES, client_address, requires_role
 from engage.services import totp, users
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
@@ -49,8 +49,7 @@ def _throttled(request: Request, wait: float) -> Response:
 
 
 def _address(request: Request) -> str:
-    # The peer address, or the client named by a proxy in ENGAGE_TRUSTED_PROXIES (engage serve).
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
 
 
 def _wait(request: Request, kind: str, account: str) -> float:

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engage.models import SpentFormToken, utcnow
-from engage.security import View
+from engage.security import View, client_address
 from engage.templating import render
 from engage.views.common import call, read_form
 
@@ -67,11 +67,6 @@ def refusal(request: Request, data: FormData) -> str | None:
     if not request.app.state.throttle.hit(settings.public_rate_limit, "public-form", client_address(request)):
         return "rate limit"
     return None
-
-
-def client_address(request: Request) -> str:
-    """The peer, or the client a proxy named in ENGAGE_TRUSTED_PROXIES forwarded for (engage serve)."""
-    return request.client.host if request.client else "unknown"
 
 
 def _digest(token: str) -> str:
