@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         on_failure=csrf_failed,
         always_protect={"/staff/login", "/staff/login/code", "/erase"},
         cookie_secure=settings.https_only,
-        multipart_file_paths=takes_files,
+        checked_in_view=takes_files,
     )
     # Outermost: a forged Host is refused before anything can echo it into a redirect, and an
     # over-large body is refused before the CSRF check reads it.

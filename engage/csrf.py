@@ -51,15 +51,17 @@ class CSRFMiddleware:
         on_failure: Failed,
         always_protect: Collection[str] = (),
         cookie_secure: bool = False,
-        multipart_file_paths: Callable[[str], bool] = lambda path: False,
+        checked_in_view: Callable[[str], bool] = lambda path: False,
     ) -> None:
         self.app = app
         self.signer = URLSafeSerializer(secret)
         self.on_failure = on_failure
         self.always_protect = frozenset(always_protect)
         self.cookie_secure = cookie_secure
-        # Only these paths take files; elsewhere a multipart body with a file is refused.
-        self.multipart_file_paths = multipart_file_paths
+        # File uploads (up to 64 MB): their view checks the token as it streams the form to disk
+        # (views.common.read_upload_form), so that no one can make this middleware hold 64 MB in
+        # memory. Elsewhere a multipart body (1 MB at most) is read here, and files are refused.
+        self.checked_in_view = checked_in_view
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -123,6 +125,9 @@ class CSRFMiddleware:
                 await _bad_request("The form could not be read: it was not UTF-8 text.", scope, send)
                 return
             sent = dict(parse_qsl(text)).get(FIELD, "")
+        elif content_type == "multipart/form-data" and self.checked_in_view(scope["path"]):
+            await self.app(scope, receive, send_with_cookie)
+            return
         elif content_type == "multipart/form-data":
             messages, body = await _read_body(receive)
             found = await self._multipart_token(scope, headers, body)
@@ -147,8 +152,7 @@ class CSRFMiddleware:
         async def stream():  # type: ignore[no-untyped-def]
             yield body
 
-        files = 1 if self.multipart_file_paths(scope["path"]) else 0
-        parser = MultiPartParser(headers, stream(), max_files=files, max_fields=1000)
+        parser = MultiPartParser(headers, stream(), max_files=0, max_fields=1000)
         try:
             form = await parser.parse()
         except Exception:  # MultiPartException, python-multipart's own errors, bad boundaries

@@ -601,3 +601,23 @@ def test_rate_limits_count_an_ipv6_household_once():  # type: ignore[no-untyped-
     assert at("2001:db8:1:3::1") != at("2001:db8:1:2::1")
     assert at("203.0.113.5") == "203.0.113.5" and at("::ffff:203.0.113.5") == "203.0.113.5"
     assert at("testclient") == "testclient"
+
+
+def test_uploads_are_csrf_checked_without_buffering_in_the_middleware(client, db, login, sessions):  # type: ignore[no-untyped-def]
+    from engage.models import ImportJob
+
+    c = make_consultation(db, status="open")
+    login("officer")
+    page = client.get(f"/staff/consultations/{c.id}/imports")
+    files = {"file": ("a.csv", b"Why do you feel that way?\nBecause\n", "text/csv")}
+    fields = {"channel": "paper", "audience": "resident"}
+    r = client.post(f"/staff/consultations/{c.id}/imports", data=fields, files=files, follow_redirects=False)
+    assert r.status_code == 403  # no token: refused by the view's own check
+    data = {**fields, "csrftoken": csrf_from(page.text)}
+    r = client.post(f"/staff/consultations/{c.id}/imports", data=data, files=files, follow_redirects=False)
+    assert r.status_code == 303
+    with sessions() as s:
+        assert s.scalar(select(func.count(ImportJob.id))) == 1
+    # a file sent anywhere else is refused before any view reads it
+    r = client.post("/feedback", data={"csrftoken": csrf_from(page.text)}, files=files, follow_redirects=False)
+    assert r.status_code == 400
