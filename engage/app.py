@@ -8,13 +8,13 @@ import logging
 import re
 from collections.abc import AsyncIterator
 
-from asgi_csrf import asgi_csrf
 from cachetools import TTLCache
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Scope, Send
 
 from engage import nlp_runtime
+from engage.csrf import CSRFMiddleware
 from engage.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from engage.i18n import LocaleMiddleware
 from engage.middleware import (
@@ -120,31 +121,33 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         lifespan=lifespan,
     )
     # Double-submit-cookie CSRF protection around everything: every POST, htmx ones included
-    # (htmx sends the token in the X-CSRFToken header, forms in a hidden field).
-    protected = asgi_csrf(
+    # (htmx sends the token in the X-CSRFToken header, forms in a hidden field), of every content type.
+    protected = CSRFMiddleware(
         app,
-        signing_secret=settings.secret_key,
+        secret=settings.secret_key,
+        on_failure=csrf_failed,
         always_protect={"/staff/login", "/staff/login/code", "/erase"},
         cookie_secure=settings.https_only,
-        cookie_samesite="Lax",
-        send_csrf_failed=csrf_failed,
-        skip_if_scope=multipart_checked_in_view,
+        checked_in_view=takes_files,
     )
-    # Outermost, so an over-large body is refused before the CSRF check reads it.
-    limited = AccessLogMiddleware(BodyLimitMiddleware(FormEncodingMiddleware(protected)))
+    # Outermost: a forged Host is refused before anything can echo it into a redirect, and an
+    # over-large body is refused before the CSRF check reads it.
+    limited = AccessLogMiddleware(
+        TrustedHostMiddleware(
+            BodyLimitMiddleware(FormEncodingMiddleware(protected), upload_paths=takes_files),
+            allowed_hosts=list(settings.allowed_hosts),
+        )
+    )
     limited.state = app.state  # type: ignore[attr-defined]  # tests and tools reach app.state
     return limited
 
 
-# asgi-csrf 0.11 cannot parse multipart bodies with python-multipart 0.0.34 (it passes the removed
-# FileClass argument). File uploads are few: the view checks their token itself (views.common).
-MULTIPART_PATHS = re.compile(r"^/staff/consultations/\d+/imports$")
+# The only paths that take files: officers' spreadsheet imports.
+UPLOAD_PATHS = re.compile(r"^/staff/consultations/\d+/imports$")
 
 
-def multipart_checked_in_view(scope: Scope) -> bool:
-    headers = dict(scope.get("headers") or [])
-    multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
-    return multipart and bool(MULTIPART_PATHS.match(scope.get("path", "")))
+def takes_files(path: str) -> bool:
+    return bool(UPLOAD_PATHS.match(path))
 
 
 async def csrf_failed(scope: Scope, send: Send, message_id: object) -> None:

@@ -119,9 +119,19 @@ def serve(host: str, port: int) -> None:
 
     from engage.app import create_app
 
-    check_schema(_settings().database_url)
+    settings = _settings()
+    check_schema(settings.database_url)
     # uvicorn's access log records client addresses; Engage logs requests itself, without them.
-    uvicorn.run(create_app(_settings()), host=host, port=port, proxy_headers=True, access_log=False)
+    # Forwarded headers are believed only from the proxies named in ENGAGE_TRUSTED_PROXIES.
+    proxies = settings.trusted_proxies
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or "",
+        access_log=False,
+    )
 
 
 @main.group()

@@ -183,6 +183,8 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Raised at every sign out: session cookies carry a stamp made from it (engage/middleware.py).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Consultation(Base):
@@ -772,3 +774,17 @@ class ErasureRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+
+
+class SpentFormToken(Base):
+    """A public form's start-time token, once a submission has used it: each token sends one form.
+
+    `bound_key` is the idempotency key of the submission that spent it, so the same submission sent
+    again (a double click, a browser retry) is let through to find its first copy.
+    """
+
+    __tablename__ = "spent_form_tokens"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bound_key: Mapped[str | None] = mapped_column(String(64))
+    spent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 
 from argon2 import PasswordHasher
@@ -67,3 +68,18 @@ def requires_role(roles: Iterable[Role]) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+def client_address(request: Request) -> str:
+    """Who the rate limits count: the peer address, or the client that a proxy named in
+    ENGAGE_TRUSTED_PROXIES forwarded for (`engage serve` passes only those to uvicorn). An IPv6
+    address counts as its /64 network: one household or phone is given a whole /64 and could
+    otherwise take a fresh address for every request."""
+    host = request.client.host if request.client else ""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip) if isinstance(ip, ipaddress.IPv6Address) else str(ip)

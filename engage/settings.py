@@ -53,6 +53,16 @@ class Settings:
     # When the accessibility statement was prepared and last reviewed (YYYY-MM-DD).
     accessibility_prepared: str = "2026-12-04"
     accessibility_reviewed: str = "2026-12-04"
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (uvicorn's forwarded_allow_ips: comma-separated addresses or networks). Empty: none, so a
+    # client cannot choose the address that the rate limits count.
+    trusted_proxies: str = ""
+    # Host names this site answers to (Starlette's TrustedHostMiddleware); others get 400, so a
+    # forged Host header never reaches a redirect or a link. "*" allows any (not for production).
+    allowed_hosts: tuple[str, ...] = ("testserver", "localhost", "127.0.0.1")
+    # Supports of one proposal from one address (after the single-use form token and the per-address
+    # limit on every public form): a school or a library shares one address.
+    support_rate_limit: str = "30/day"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +74,7 @@ class Settings:
             # the cost is that staff are signed out when the process restarts.
             log.warning("ENGAGE_SECRET_KEY is not set: using a random key for this process")
             secret = secrets.token_urlsafe(32)
+        base_url = config("ENGAGE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
         return cls(
             database_url=normalise_database_url(database_url),
             secret_key=secret,
@@ -73,7 +84,7 @@ class Settings:
             smtp_host=config("ENGAGE_SMTP_HOST", default=""),
             smtp_port=config("ENGAGE_SMTP_PORT", cast=int, default=25),
             smtp_from=config("ENGAGE_SMTP_FROM", default="engage@localhost"),
-            base_url=config("ENGAGE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
+            base_url=base_url,
             rate_limit_storage=config("ENGAGE_RATE_LIMIT_STORAGE", default="memory://"),
             min_fill_seconds=config("ENGAGE_MIN_FILL_SECONDS", cast=float, default=3.0),
             public_rate_limit=config("ENGAGE_PUBLIC_RATE_LIMIT", default="60/10 minutes"),
@@ -87,7 +98,21 @@ class Settings:
             dpo_email=config("ENGAGE_DPO_EMAIL", default=cls.dpo_email),
             accessibility_prepared=config("ENGAGE_ACCESSIBILITY_PREPARED", default=cls.accessibility_prepared),
             accessibility_reviewed=config("ENGAGE_ACCESSIBILITY_REVIEWED", default=cls.accessibility_reviewed),
+            trusted_proxies=config("ENGAGE_TRUSTED_PROXIES", default="").strip(),
+            allowed_hosts=allowed_hosts(config("ENGAGE_ALLOWED_HOSTS", default=""), base_url),
+            support_rate_limit=config("ENGAGE_SUPPORT_RATE_LIMIT", default="30/day"),
         )
+
+
+def allowed_hosts(setting: str, base_url: str) -> tuple[str, ...]:
+    """ENGAGE_ALLOWED_HOSTS (comma-separated), or else the host of ENGAGE_BASE_URL and this machine."""
+    from urllib.parse import urlsplit
+
+    named = tuple(h.strip() for h in setting.split(",") if h.strip())
+    if named:
+        return named
+    host = urlsplit(base_url).hostname or "localhost"
+    return tuple(dict.fromkeys([host, "localhost", "127.0.0.1"]))
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+import time
+from collections.abc import Sequence
 
 from limits import RateLimitItem, parse, storage, strategies
 
@@ -40,6 +42,28 @@ class Throttle:
 
     def clear(self, rule: str, *parts: str) -> None:
         self._limiter.clear(_item(rule), _key(parts))
+
+    def attempt(self, rules: Sequence[str], *parts: str) -> float:
+        """Count one attempt against each of a ladder of limits ("5/minute", "10/15 minutes", ...):
+        0 when it may go ahead, else how many seconds until it may. A ladder gives a progressive
+        delay: a few quick tries, then a wait that grows with every rung used up."""
+        key = _key(parts)
+        for rule in rules:
+            if not self._limiter.hit(_item(rule), key):
+                # The longest wait of the rungs used up: after it, an attempt is sure to be let through.
+                now = time.time()
+                resets = [
+                    self._limiter.get_window_stats(_item(r), key).reset_time
+                    for r in rules
+                    if not self._limiter.test(_item(r), key)
+                ]
+                return max([1.0, *(reset - now for reset in resets)])
+        return 0.0
+
+    def clear_all(self, rules: Sequence[str], *parts: str) -> None:
+        key = _key(parts)
+        for rule in rules:
+            self._limiter.clear(_item(rule), key)
 
 
 @functools.lru_cache(maxsize=64)

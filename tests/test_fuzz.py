@@ -310,3 +310,172 @@ def test_import_upload_service(db, content: bytes, filename: str) -> None:  # ty
         assert exc.errors
     else:
         assert job.columns
+
+
+# ---- every route: headers, cookies and multipart bodies (issue 14) ---------------------------------
+#
+# Every route the app serves, anonymous and signed in as an admin, gets requests of odd shapes:
+# multipart bodies with good, missing, malformed and enormous boundaries, files where none are
+# taken, Cookie headers that are not UTF-8, JSON, no content type, forged Host headers. Never a 5xx.
+# The totals are printed (pytest -s) for the closing note: requests sent, and how many answered 500.
+
+SENT = {"requests": 0, "server errors": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_totals():  # type: ignore[no-untyped-def]
+    yield
+    if SENT["requests"]:
+        print(f"\nfuzzing (this module): {SENT['requests']} requests sent, {SENT['server errors']} answered 500")
+
+
+@pytest.fixture(autouse=True)
+def _count_requests(request):  # type: ignore[no-untyped-def]
+    """The page-checking client's requests count too (the public forms' and query strings' tests)."""
+    if "client" in request.fixturenames:
+
+        def note(response) -> None:  # type: ignore[no-untyped-def]
+            SENT["requests"] += 1
+            SENT["server errors"] += response.status_code >= 500
+
+        request.getfixturevalue("client").event_hooks["response"].insert(0, note)
+
+
+def _multipart(boundary: str, parts: list[tuple[str, bytes, bool]]) -> bytes:
+    out = b""
+    for name, value, is_file in parts:
+        disposition = f'form-data; name="{name}"' + ('; filename="a.csv"' if is_file else "")
+        out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode("utf-8", "replace")
+        out += value + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode("utf-8", "replace")
+
+
+def _shapes(token: str) -> list[tuple[str, dict[str, bytes], bytes]]:
+    """(name, headers, body) for each odd request shape."""
+    ok = "XyZ123boundary"
+    fields = [("csrftoken", token.encode(), False), ("text", "Zoë \u202e".encode(), False)]
+    mp = b"multipart/form-data; boundary=" + ok.encode()
+    return [
+        ("multipart with the token", {"content-type": mp}, _multipart(ok, fields)),
+        ("multipart without the token", {"content-type": mp}, _multipart(ok, fields[1:])),
+        ("multipart with a file", {"content-type": mp}, _multipart(ok, [*fields, ("file", b"a,b\n1,2\n", True)])),
+        ("multipart, no boundary", {"content-type": b"multipart/form-data"}, _multipart(ok, fields)),
+        ("multipart, empty boundary", {"content-type": b"multipart/form-data; boundary="}, b"--\r\n\r\n"),
+        ("multipart, unterminated", {"content-type": b'multipart/form-data; boundary="abc'}, b"--abc\r\nx"),
+        ("multipart, huge boundary", {"content-type": b"multipart/form-data; boundary=" + b"b" * 3000}, b"--b\r\n"),
+        ("multipart, wrong boundary", {"content-type": mp}, _multipart("other", fields)),
+        ("multipart, truncated", {"content-type": mp}, _multipart(ok, fields)[:40]),
+        ("multipart, binary boundary", {"content-type": b"multipart/form-data; boundary=\xff\xfe"}, b"\xff\xfe"),
+        ("urlencoded, not UTF-8", {"content-type": b"application/x-www-form-urlencoded"}, b"csrftoken=\xff&a=\xc3("),
+        ("json", {"content-type": b"application/json", "x-csrftoken": token.encode()}, b'{"a": [1, {"b": null}]}'),
+        ("no content type, header token", {"x-csrftoken": token.encode()}, b"\x00\x01junk"),
+        ("cookie not UTF-8", {"cookie": b"engage_session=\xff\xfe\xfd; csrftoken=\xc3\x28"}, b""),
+        ("cookie malformed", {"cookie": b'=;;="\\\x00; a=b=c; csrftoken'}, b""),
+        ("forged host", {"host": b"evil.example"}, b""),
+        ("hx request, odd language", {"hx-request": b"true", "accept-language": b"\xff;q=abc, *;q=9"}, b""),
+    ]
+
+
+def _send(client, method: str, target: str, headers: dict[str, bytes], body: bytes):  # type: ignore[no-untyped-def]
+    r = client.request(method, target, content=body or None, headers=headers, follow_redirects=False)
+    SENT["requests"] += 1
+    SENT["server errors"] += r.status_code >= 500
+    return r
+
+
+@pytest.fixture
+def raw_clients(app, db):  # type: ignore[no-untyped-def]
+    """An anonymous client and an admin's, without the page checker (speed; the shapes are the point)."""
+    from starlette.testclient import TestClient
+
+    from tests.conftest import TEST_PASSWORD
+
+    admin = make_staff(db, role="admin")
+    with TestClient(app) as anonymous, TestClient(app) as staff:
+        token = csrf_from(staff.get("/staff/login").text)
+        r = staff.post("/staff/login", data={"email": admin.email, "password": TEST_PASSWORD, "csrftoken": token})
+        assert r.status_code == 200
+        yield {"anonymous": anonymous, "admin": staff}
+
+
+def test_every_route_takes_odd_headers_cookies_and_bodies(raw_clients, db):  # type: ignore[no-untyped-def]
+    from tests.test_route_matrix import build_world, endpoints, url
+
+    world = build_world(db)
+    problems: list[str] = []
+    for who, client in raw_clients.items():
+        token = csrf_from(client.get("/feedback").text)
+        for method, path in endpoints():
+            if path == "/staff/logout" and who == "admin":
+                continue  # the admin stays signed in for the routes after it
+            target = url(world, path)
+            for name, headers, body in _shapes(token):
+                r = _send(client, method, target, headers, body if method == "POST" else b"")
+                if r.status_code >= 500:
+                    problems.append(f"{who} {method} {target} ({name}): {r.status_code}")
+        if who == "admin":
+            assert client.get("/staff", follow_redirects=False).status_code == 200, "the admin was signed out"
+    assert not problems, "\n".join(problems[:30])
+
+
+header_bytes = st.one_of(st.binary(max_size=60), st.sampled_from([b"", b"\xff\xfe", b"\r\n", b"a" * 2000]))
+
+
+def test_random_headers_cookies_and_multipart_on_every_route(raw_clients, db):  # type: ignore[no-untyped-def]
+    from tests.test_route_matrix import build_world, endpoints, url
+
+    world = build_world(db)
+    routes = [(m, p) for m, p in endpoints() if p != "/staff/logout"]
+    tokens = {who: csrf_from(c.get("/feedback").text) for who, c in raw_clients.items()}
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        route=st.sampled_from(routes),
+        who=st.sampled_from(sorted(raw_clients)),
+        cookie=st.one_of(st.none(), header_bytes),
+        content_type=st.sampled_from(["multipart", "urlencoded", "json", "none", "random"]),
+        boundary=st.one_of(st.just("b0undary"), st.text(max_size=80)),
+        parts=st.lists(
+            st.tuples(
+                st.one_of(st.sampled_from(["csrftoken", "file", "text", "email"]), st.text(max_size=20)),
+                st.binary(max_size=200),
+                st.booleans(),
+            ),
+            max_size=6,
+        ),
+        with_token=st.booleans(),
+        extra=st.dictionaries(
+            st.sampled_from(["hx-request", "accept-language", "x-csrftoken", "content-length", "hx-target"]),
+            header_bytes,
+            max_size=3,
+        ),
+        raw=st.binary(max_size=300),
+    )
+    def run(route, who, cookie, content_type, boundary, parts, with_token, extra, raw) -> None:  # type: ignore[no-untyped-def]
+        method, path = route
+        client = raw_clients[who]
+        headers: dict[str, bytes] = {k: v for k, v in extra.items() if k != "content-length" or v.isdigit()}
+        if cookie is not None:
+            headers["cookie"] = cookie
+        if with_token:
+            parts = [("csrftoken", tokens[who].encode(), False), *parts]
+        if content_type == "multipart":
+            headers["content-type"] = b"multipart/form-data; boundary=" + boundary.encode("utf-8", "replace")
+            body = _multipart(boundary, parts)
+        elif content_type == "urlencoded":
+            headers["content-type"] = b"application/x-www-form-urlencoded"
+            pairs = [(urllib.parse.quote(k), urllib.parse.quote_from_bytes(v)) for k, v, _ in parts]
+            body = "&".join(f"{k}={v}" for k, v in pairs).encode()
+        elif content_type == "json":
+            headers["content-type"] = b"application/json"
+            body = raw
+        elif content_type == "random":
+            headers["content-type"] = raw[:40]
+            body = raw
+        else:
+            body = raw
+        headers.pop("content-length", None)  # the client sets the real one
+        r = _send(client, method, url(world, path), headers, body if method == "POST" else b"")
+        assert r.status_code < 500, (method, path, r.status_code, r.text[:300])
+
+    run()

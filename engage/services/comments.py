@@ -101,9 +101,11 @@ def parse_filters(params: Mapping[str, str], role: Role) -> Filters:
 
     def date(name: str) -> dt.date | None:
         try:
-            return dt.date.fromisoformat(params.get(name, ""))
+            day = dt.date.fromisoformat(params.get(name, ""))
         except ValueError:
             return None
+        # The last day there is has no day after it ("to" filters up to the next midnight).
+        return day if day < dt.date.max else None
 
     theme_raw = params.get("theme", "")
     return Filters(

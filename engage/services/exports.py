@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engage import csvsafe
 from engage.models import Answer, Question, QuestionKind, Response, Theme, ThemeAssignment
 from engage.services import consultations
 
@@ -101,7 +101,7 @@ def to_csv(data: dict[str, Any]) -> str:
     """One row per response, one column per question, then the themes."""
     questions = data["questions"]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(["reference", "channel", "audience", "submitted_at", *[q["text"] for q in questions], "themes"])
     for r in data["responses"]:
         by_pos = {a["question_position"]: a["answer"] for a in r["answers"]}
@@ -184,7 +184,7 @@ def review_csv(data: dict[str, Any], part: str) -> str:
     """`part` is "themes" or "comments": one CSV each, every cell protected against formulas."""
     rows = data[part]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     if rows:
         writer.writerow(list(rows[0]))
         for row in rows:

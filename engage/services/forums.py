@@ -8,7 +8,6 @@ Hiding and approving are logged in the audit log, with the moderator's reason, a
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from slugify import slugify
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from engage import csvsafe
 from engage.models import (
     Answer,
     Audience,
@@ -398,7 +398,7 @@ def moderation_log_csv(db: Session) -> str:
     from engage.services.exports import _cell
 
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(["when", "moderator", "action", "post", "space", "thread", "reason"])
     rows = db.execute(
         select(AuditEvent, StaffUser.display_name, ForumSpace.name, ForumThread.title)

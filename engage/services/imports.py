@@ -54,6 +54,15 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_COLUMNS = 200
+MAX_ROWS = 1_000_000  # rows under the header; a council's largest paper exercise is far smaller
+# An .xlsx is a zip: what it unpacks to is bounded before anything unpacks it (a zip bomb of
+# shared strings once took 128 s and 1.26 GB). Python's zipfile never inflates a member past the
+# size its directory declares (and checks the CRC), so these declared sizes are real bounds.
+MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_XLSX_PART_BYTES = {"xl/sharedStrings.xml": 32 * 1024 * 1024}
+MAX_XLSX_PARTS = 1000
+HEADER_SECONDS = 60  # reading the columns, in a separate process
+HEADER_MEMORY_BYTES = 1024 * 1024 * 1024
 BATCH = 1000
 KEPT_ERRORS = 200
 PREVIEW_ROWS = 10
@@ -150,10 +159,31 @@ def _csv_table(content: bytes) -> Table:
     return Table(rows(), lambda: buffer.tell() / size)
 
 
+def check_xlsx_size(content: bytes) -> None:
+    """Refuse a workbook that would unpack to more than we are willing to read, before reading it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
+        raise FileProblem("The file is not an Excel .xlsx workbook we can read. Save it again as .xlsx or CSV") from exc
+    too_big = FileProblem(
+        "The workbook is too large once unpacked. Delete unused sheets and formatting, or save it as CSV"
+    )
+    if len(members) > MAX_XLSX_PARTS:
+        raise too_big
+    if sum(m.file_size for m in members) > MAX_XLSX_UNPACKED_BYTES:
+        raise too_big
+    for m in members:
+        limit = MAX_XLSX_PART_BYTES.get(m.filename.lstrip("/"))
+        if limit is not None and m.file_size > limit:
+            raise too_big
+
+
 def _xlsx_table(content: bytes) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_xlsx_size(content)
     try:
         # data_only=False: a formula comes through as its text ("=...") and is refused, never run.
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
@@ -198,6 +228,39 @@ def read_header(content: bytes, fmt: str) -> list[str]:
     return names
 
 
+def _limit_memory() -> None:  # pragma: no cover - runs in the child process
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (HEADER_MEMORY_BYTES, HEADER_MEMORY_BYTES))
+
+
+def read_header_isolated(content: bytes, filename: str) -> tuple[str, list[str]]:
+    """(format, columns), read in a separate process with a memory cap and a time limit, so that a
+    hostile file can slow or crash only that process, never the web process or its database
+    transactions. Called before any transaction is open."""
+    import concurrent.futures
+    import multiprocessing
+
+    fmt = file_format(filename)
+    if fmt == "xlsx":
+        check_xlsx_size(content)  # cheap: the zip's directory only
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_memory
+    )
+    try:
+        return fmt, pool.submit(read_header, content, fmt).result(timeout=HEADER_SECONDS)
+    except ValidationFailed:
+        raise
+    except concurrent.futures.TimeoutError as exc:
+        raise FileProblem("The file took too long to read. Save it again as CSV, or split it") from exc
+    except Exception as exc:  # MemoryError, a crashed child (BrokenProcessPool)
+        raise FileProblem("The file is too large or complex to read. Save it again as CSV, or split it") from exc
+    finally:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()  # a reader still running after the time limit is not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 # ---- Upload and mapping ---------------------------------------------------------------------
 
 
@@ -213,10 +276,10 @@ def upload(
     held_on: dt.date | None,
     place: str,
     facilitator: str,
+    columns: list[str] | None = None,
 ) -> ImportJob:
-    """Read the file's columns and keep the file for checking; nothing is imported yet."""
-    if db.get(Consultation, consultation_id) is None:
-        raise NotFound(str(consultation_id))
+    """Keep the file for checking; nothing is imported yet. The columns come from
+    read_header_isolated (the web view), or are read here before the transaction begins."""
     if channel not in OFFLINE_CHANNELS:
         raise ValidationFailed({"channel": "Select where these responses came from"})
     if not content:
@@ -224,7 +287,11 @@ def upload(
     if len(content) > MAX_FILE_BYTES:
         raise FileProblem(f"The selected file must be smaller than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     fmt = file_format(filename)
-    columns = read_header(content, fmt)
+    if columns is None:
+        db.rollback()  # nothing open while the file is read (SQLite would hold its write lock)
+        columns = read_header(content, fmt)
+    if db.get(Consultation, consultation_id) is None:
+        raise NotFound(str(consultation_id))
     session = _session_for(db, consultation_id, channel, held_on, place.strip(), facilitator.strip())
     job = ImportJob(
         consultation_id=consultation_id,
@@ -468,6 +535,8 @@ def _rows(job: ImportJob, plan: Plan) -> tuple[Table, Iterator[Row]]:
             if not header_seen:
                 header_seen = any(c.strip() for c in cells)
                 continue
+            if number > MAX_ROWS + 1:
+                raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files")
             row = check_row(plan, number, cells)
             if not row.blank:
                 yield row
@@ -651,44 +720,49 @@ def _import(sessions: sessionmaker[Session], job_id: int) -> None:
 def _store_batch(db: Session, job_id: int, batch: list[tuple[str, Row]]) -> int:
     """One transaction: the new responses and the job's counters, so progress never lies."""
     for _attempt in range(5):
-        job = get_job(db, job_id)
-        keys = [k for k, _ in batch]
-        existing = set(db.scalars(select(Response.idempotency_key).where(Response.idempotency_key.in_(keys))))
-        new = [(key, row) for key, row in batch if key not in existing]
-        created = len(new)
-        if new:
-            # Bulk inserts (one statement per table, RETURNING the new ids in order): about ten
-            # times faster than adding ORM objects one by one.
-            ids = db.scalars(
-                insert(Response).returning(Response.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "consultation_id": job.consultation_id,
-                        "reference": new_reference(),
-                        "channel": job.channel,
-                        "audience": row.audience or job.audience,
-                        "idempotency_key": key,
-                        "session_id": job.session_id,
-                        "import_id": job.id,
-                        "submitted_at": utcnow(),
-                    }
-                    for key, row in new
-                ],
-            ).all()
-            # Text and choice answers go in separately, so the unused column stays SQL NULL (not JSON null).
-            pairs = [(rid, qid, v) for rid, (_, row) in zip(ids, new, strict=True) for qid, v in row.answers.items()]
-            texts = [{"response_id": r, "question_id": q, "text": v} for r, q, v in pairs if not isinstance(v, list)]
-            choices = [{"response_id": r, "question_id": q, "choices": v} for r, q, v in pairs if isinstance(v, list)]
-            for rows in (texts, choices):
-                if rows:
-                    db.execute(insert(Answer), rows)
-        job.created_count += created
-        job.skipped_count += len(batch) - created
-        job.heartbeat_at = utcnow()
         try:
-            db.commit()
-            return len(batch)
+            return _try_batch(db, job_id, batch)
         except IntegrityError:
-            # A reference collided (or another worker stored the same rows): try again afresh.
+            # A reference collided (or another worker stored the same rows): try again afresh,
+            # with new references. The insert itself raises it, not only the commit.
             db.rollback()
     raise RuntimeError("Could not store a batch of rows")
+
+
+def _try_batch(db: Session, job_id: int, batch: list[tuple[str, Row]]) -> int:
+    job = get_job(db, job_id)
+    keys = [k for k, _ in batch]
+    existing = set(db.scalars(select(Response.idempotency_key).where(Response.idempotency_key.in_(keys))))
+    new = [(key, row) for key, row in batch if key not in existing]
+    created = len(new)
+    if new:
+        # Bulk inserts (one statement per table, RETURNING the new ids in order): about ten
+        # times faster than adding ORM objects one by one.
+        ids = db.scalars(
+            insert(Response).returning(Response.id, sort_by_parameter_order=True),
+            [
+                {
+                    "consultation_id": job.consultation_id,
+                    "reference": new_reference(),
+                    "channel": job.channel,
+                    "audience": row.audience or job.audience,
+                    "idempotency_key": key,
+                    "session_id": job.session_id,
+                    "import_id": job.id,
+                    "submitted_at": utcnow(),
+                }
+                for key, row in new
+            ],
+        ).all()
+        # Text and choice answers go in separately, so the unused column stays SQL NULL (not JSON null).
+        pairs = [(rid, qid, v) for rid, (_, row) in zip(ids, new, strict=True) for qid, v in row.answers.items()]
+        texts = [{"response_id": r, "question_id": q, "text": v} for r, q, v in pairs if not isinstance(v, list)]
+        choices = [{"response_id": r, "question_id": q, "choices": v} for r, q, v in pairs if isinstance(v, list)]
+        for rows in (texts, choices):
+            if rows:
+                db.execute(insert(Answer), rows)
+    job.created_count += created
+    job.skipped_count += len(batch) - created
+    job.heartbeat_at = utcnow()
+    db.commit()
+    return len(batch)

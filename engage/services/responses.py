@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any, cast
@@ -56,6 +57,16 @@ def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def scoped_key(idempotency_key: str | None, consultation_id: int, channel: Channel) -> str | None:
+    """What is stored for a submission's key: the key bound to what it protects (one consultation,
+    one channel). The same key sent with another form (a forum post carrying a survey response's
+    key) is then a different key, and can never fetch, or publish, the other submission."""
+    if not idempotency_key:
+        return None
+    material = f"engage.idempotency\x1f{consultation_id}\x1f{channel.value}\x1f{idempotency_key}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Receipt:
     reference: str
@@ -85,6 +96,7 @@ def submit(
     the response the first one stored instead of creating another. An age band asked before
     the questions (consultations for young people) is stored apart, with the equality answers.
     """
+    idempotency_key = scoped_key(idempotency_key, consultation.id, channel)
     # One round trip for both checks. The status is read in this (write) transaction: the
     # consultation may have been read in an earlier one, and no response may slip in after it closed.
     row = _check(db, idempotency_key, consultation.id)

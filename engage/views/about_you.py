@@ -6,6 +6,8 @@ never through the URL, so nobody can add answers to someone else's response.
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -40,9 +42,35 @@ HINTS = {
 _STEP = {s[0]: i for i, s in enumerate(STEPS)}
 
 
+# The about-you pages open someone's equality answers and email through the session. On a shared
+# device the next person must not find them: the session lets go of the response at "Thank you",
+# and in any case this long after the person first opened these pages.
+ABOUT_YOU_SECONDS = 60 * 60
+
+
 def _reference(request: Request, slug: str) -> str | None:
     receipt = request.session.get("receipt") or {}
-    return receipt.get("reference") if receipt.get("slug") == slug else None
+    if not isinstance(receipt, dict) or receipt.get("slug") != slug:
+        return None
+    now = int(time.time())
+    opened = receipt.get("opened_at")
+    if not isinstance(opened, int):
+        request.session["receipt"] = {**receipt, "opened_at": now}
+    elif now - opened > ABOUT_YOU_SECONDS:
+        forget_response(request, slug)
+        return None
+    return receipt.get("reference")
+
+
+def forget_response(request: Request, slug: str) -> None:
+    """Nothing personal stays in the session: not the response's reference (the key to its equality
+    answers and email), and not the age band asked before the questions."""
+    request.session.pop("receipt", None)
+    remaining = {k: v for k, v in ages(request).items() if k != slug}
+    if remaining:
+        request.session["ages"] = remaining
+    else:
+        request.session.pop("ages", None)
 
 
 def _back_to_consultation(request: Request, slug: str) -> Response:
@@ -179,9 +207,11 @@ async def thank_you(request: Request) -> Response:
     if receipt.get("slug") != slug:
         return _back_to_consultation(request, slug)
     c = await call(request, consultations.get_public, slug)
-    return render(
+    response = render(
         request, "public/thank_you.html", {"c": c, "reference": receipt["reference"], "young": receipt.get("young")}
     )
+    forget_response(request, slug)  # shown once; reloading goes back to the consultation
+    return response
 
 
 # ---- Before the questions: consultations aimed at young people ask an age band first ----------

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import time
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from engage.forms import CodeForm, LoginForm
-from engage.middleware import start_staff_session
-from engage.security import STAFF_ROLES, requires_role
+from engage.middleware import current_stamp, end_sessions, start_staff_session
+from engage.security import STAFF_ROLES, client_address, requires_role
 from engage.services import totp, users
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
@@ -21,26 +22,49 @@ from engage.views.common import call, flash, pop_flash, read_form, see_other, st
 log = logging.getLogger(__name__)
 
 
-# Per account, slow enough to stop guessing; per address, loose enough for a shared office.
-ACCOUNT_LIMIT = "5/15 minutes"
-ADDRESS_LIMIT = "30/15 minutes"
+# Failures are counted per account *and* address pair, on a ladder: a few quick tries, then waits
+# that grow (a progressive delay). Someone guessing from elsewhere cannot lock the real person out,
+# and a right password clears the pair. At most 20 guesses an hour at one account from one address.
+PAIR_LIMITS = ("5/minute", "10/15 minutes", "20/hour", "40/day")
+# Per address, whatever the account (password spraying); loose enough for a shared office.
+ADDRESS_LIMITS = ("30/15 minutes", "60/hour")
 # Between the password and the code: the half-signed-in state lasts 5 minutes.
 PENDING_KEY = "pending_sign_in"
 PENDING_SECONDS = 5 * 60
 
 
-def _throttled(request: Request) -> Response:
+def _throttled(request: Request, wait: float) -> Response:
     log.warning("staff sign in throttled")  # no email or address: logs carry no personal data
+    minutes = max(1, -(-int(wait) // 60))
     return render(
         request,
         "error.html",
-        {"title": "Too many attempts to sign in", "detail": "Wait 15 minutes, then try again."},
+        {
+            "title": "Too many attempts to sign in",
+            "detail": f"Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again.",
+        },
         status_code=429,
+        headers={"Retry-After": str(max(1, int(wait)))},
     )
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
+
+
+def _wait(request: Request, kind: str, account: str) -> float:
+    """Count this attempt; seconds to wait first (0: go ahead)."""
+    throttle = request.app.state.throttle
+    address = _address(request)
+    return throttle.attempt(ADDRESS_LIMITS, "login-address", address) or throttle.attempt(
+        PAIR_LIMITS, kind, account, address
+    )
+
+
+async def _start_session(request: Request, user_id: int) -> None:
+    state = request.app.state
+    stamp = await run_in_threadpool(current_stamp, state.sessions, user_id, state.settings.secret_key)
+    start_staff_session(request.session, user_id, stamp)
 
 
 async def login(request: Request) -> Response:
@@ -49,21 +73,18 @@ async def login(request: Request) -> Response:
     form = LoginForm(await read_form(request))
     if form.validate():
         email = (form.email.data or "").strip().lower()
-        throttle = request.app.state.throttle
-        if not (
-            throttle.hit(ADDRESS_LIMIT, "login-address", _address(request))
-            and throttle.hit(ACCOUNT_LIMIT, "login", email)
-        ):
-            return _throttled(request)
+        wait = _wait(request, "login", email)
+        if wait:
+            return _throttled(request, wait)
         checked = await call(request, users.sign_in_first_step, email, form.password.data or "")
         if checked is not None:
-            throttle.clear(ACCOUNT_LIMIT, "login", email)
+            request.app.state.throttle.clear_all(PAIR_LIMITS, "login", email, _address(request))
             if checked.needs_code:
                 # Half signed in: no staff_id in the session until the code is right.
                 request.session.clear()
                 request.session[PENDING_KEY] = {"user_id": checked.user_id, "at": int(time.time())}
                 return see_other(request.url_for("login_code"))
-            start_staff_session(request.session, checked.user_id)
+            await _start_session(request, checked.user_id)
             return see_other(request.url_for("dashboard"))
         log.info("staff sign in refused")
         form.email.errors = ["Enter a correct email address and password"]
@@ -89,12 +110,9 @@ async def login_code(request: Request) -> Response:
         return render(request, "staff/login_code.html", {"form": CodeForm()})
     form = CodeForm(await read_form(request))
     if form.validate():
-        throttle = request.app.state.throttle
-        if not (
-            throttle.hit(ADDRESS_LIMIT, "login-address", _address(request))
-            and throttle.hit(ACCOUNT_LIMIT, "login-code", str(user_id))
-        ):
-            return _throttled(request)
+        wait = _wait(request, "login-code", str(user_id))
+        if wait:
+            return _throttled(request, wait)
         secret_key = request.app.state.settings.secret_key
         try:
             ok = await call(request, users.sign_in_second_step, user_id, secret_key, form.code.data or "")
@@ -102,8 +120,8 @@ async def login_code(request: Request) -> Response:
             form.code.errors = [exc.errors["code"]]
         else:
             if ok:
-                throttle.clear(ACCOUNT_LIMIT, "login-code", str(user_id))
-                start_staff_session(request.session, user_id)
+                request.app.state.throttle.clear_all(PAIR_LIMITS, "login-code", str(user_id), _address(request))
+                await _start_session(request, user_id)
                 return see_other(request.url_for("dashboard"))
             log.info("staff sign in code refused")
             form.code.errors = [totp.WRONG_CODE]
@@ -111,6 +129,10 @@ async def login_code(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
+    staff = request.scope.get("staff")
+    if staff is not None:
+        # Every copy of the cookie stops working, not just this browser's (ADR 0009).
+        await run_in_threadpool(end_sessions, request.app.state.sessions, staff.id)
     request.session.clear()
     return see_other(request.url_for("home"))
 

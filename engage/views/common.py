@@ -56,7 +56,7 @@ async def read_form(request: Request) -> FormData:
 async def read_upload_form(request: Request, max_bytes: int) -> tuple[FormData, str, bytes]:
     """A multipart form with one file: (the other fields, the file's name, up to max_bytes + 1 of it).
 
-    asgi-csrf skips these paths (see app.py), so the CSRF token is checked here.
+    The CSRF middleware leaves upload paths to this view (engage/csrf.py), so the token is checked here.
     """
     import secrets
 

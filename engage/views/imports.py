@@ -7,6 +7,7 @@ except reading the header.
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -45,6 +46,9 @@ async def upload(request: Request) -> Response:
             file_error = "Select a CSV or Excel file"
         if form.validate() and file_error is None:
             try:
+                # Read in a separate process, before any transaction: a hostile file cannot hold
+                # the database's write lock or the web process's memory (imports.read_header_isolated).
+                _fmt, columns = await run_in_threadpool(imports.read_header_isolated, content, filename)
                 job = await call(
                     request,
                     imports.upload,
@@ -57,6 +61,7 @@ async def upload(request: Request) -> Response:
                     held_on=form.held_on.data,
                     place=form.place.data or "",
                     facilitator=form.facilitator.data or "",
+                    columns=columns,
                 )
             except ValidationFailed as exc:
                 file_error = exc.errors.get("file") or "; ".join(exc.errors.values())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from engage import csvsafe
 from engage.security import MANAGERS, STAFF_ROLES, requires_role
 from engage.services import audit, consultations, insight
 from engage.services.errors import ValidationFailed
@@ -49,7 +49,7 @@ async def insight_csv(request: Request) -> Response:
 
     data = await call(request, load, writes=True)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(["dimension", "group", "people", *data.tables[0].themes] if data.tables else [])
     for table in data.tables:
         for row in table.rows:

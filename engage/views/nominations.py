@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from engage.forms import SupportForm, proposal_form_class
 from engage.models import Audience, Consultation, ConsultationKind, Role, Status
-from engage.security import STAFF_ROLES, requires_role
+from engage.security import STAFF_ROLES, client_address, requires_role
 from engage.services import about_you, consultations, notify, proposals, responses
 from engage.services.errors import Conflict, ValidationFailed
 from engage.templating import render
@@ -111,6 +111,20 @@ async def support(request: Request) -> Response:
     if not form.validate():
         flash(request, "Enter an email address in the correct format, or leave it empty")
         return see_other(str(request.url_for("consultation", slug=c.slug)) + f"#proposal-{pid}")
+    limit = request.app.state.settings.support_rate_limit
+    if not request.app.state.throttle.hit(limit, "support", client_address(request), str(pid)):
+        # A browser is counted once, but clearing cookies makes a new browser: one address (behind
+        # a trusted proxy, the real one) gives one proposal only so many supports a day.
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Too many requests",
+                "detail": "This proposal has had many supports from your connection today. "
+                "Try again tomorrow. Nothing has been saved.",
+            },
+            status_code=429,
+        )
     browser_id = request.session.get("browser_id")
     if not isinstance(browser_id, str):
         browser_id = secrets.token_urlsafe(24)

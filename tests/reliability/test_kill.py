@@ -19,7 +19,8 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import func, select
 
-from engage.models import Response
+from engage.models import Channel, Response
+from engage.services import responses
 from tests.factories import make_consultation
 
 pytestmark = pytest.mark.slow
@@ -141,5 +142,16 @@ def test_sigkill_mid_load_loses_and_duplicates_nothing(database_url, db, session
     assert len(acknowledged) == TOTAL
     with sessions() as s:
         rows = dict(s.execute(select(Response.idempotency_key, Response.reference)).all())
-        assert s.scalar(select(func.count(Response.id))) == TOTAL  # retries created nothing twice
-    assert rows == acknowledged  # every reference shown is stored, under its own submission
+        stored = s.scalar(select(func.count(Response.id))) or 0
+    expected = {responses.scoped_key(k, c.id, Channel.ONLINE): ref for k, ref in acknowledged.items()}
+    lost = sum(1 for k, ref in expected.items() if rows.get(k) != ref)
+    duplicated = max(0, stored - len(expected))
+    # The figures for the closing note (pytest -s prints them).
+    database = database_url.split(":", 1)[0].split("+", 1)[0]
+    print(
+        f"\nSIGKILL test ({database}): {len(acknowledged)} acknowledged, killed after {killed_at}, "
+        f"lost {lost}, duplicated {duplicated}"
+    )
+    assert stored == TOTAL  # retries created nothing twice
+    assert lost == 0 and duplicated == 0
+    assert rows == expected  # every reference shown is stored, under its own submission
