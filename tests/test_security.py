@@ -294,6 +294,7 @@ def test_serve_trusts_proxy_headers_only_from_named_proxies(monkeypatch):  # typ
 
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(cli, "check_schema", lambda url: None)  # an in-memory database is never migrated
     env = {"ENGAGE_SECRET_KEY": "x", "ENGAGE_DATABASE_URL": "sqlite:///:memory:"}
     CliRunner().invoke(cli.main, ["serve"], env=env, catch_exceptions=False)
     CliRunner().invoke(cli.main, ["serve"], env={**env, "ENGAGE_TRUSTED_PROXIES": "10.0.0.5"}, catch_exceptions=False)

@@ -48,7 +48,7 @@ def test_the_status_is_the_same_in_python_and_in_sql(db):
         "draft": Status.DRAFT,
     }
     assert {k: db.get(Consultation, c.id).status for k, c in made.items()} == {k: in_sql[c.id] for k, c in made.items()}
-    open_now, _ = consultations.public_list(db)
+    open_now = consultations.public_list(db).open_now
     assert [c.id for c in open_now] == [made["live"].id]
     with pytest.raises(NotFound):
         consultations.get_public(db, made["scheduled"].slug)

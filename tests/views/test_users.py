@@ -102,7 +102,9 @@ def test_change_role_takes_effect_at_once_and_is_audited(client, other_client, d
     page = f"/staff/users/{officer.id}"
     r = form_post(client, page, f"{page}/role", {"role": "coalition_member"})
     assert "role is now Coalition member" in r.text and 'data-testid="role">Coalition member' in r.text
-    assert other_client.get("/staff/consultations/new").status_code == 403
+    # A role change ends the person's sessions on the server (ADR 0011): they sign in again.
+    after = other_client.get("/staff/consultations/new")
+    assert after.status_code in (401, 403) or after.url.path == "/staff/login"
     assert _actions(sessions, officer.id) == [
         ("staff.role_changed", {"before": "officer", "after": "coalition_member"})
     ]
